@@ -1,0 +1,36 @@
+# The README's two commands: `make demo` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= demo-out/demo.db
+
+.PHONY: install demo test lint format serve clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; editable, so code edits need no reinstall.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/crosspost demo --out demo-out
+
+test: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+serve: install
+	@test -f $(DB) || $(MAKE) demo
+	$(BIN)/crosspost serve $(DB)
+
+clean:
+	rm -rf $(VENV) demo-out build *.egg-info .pytest_cache .ruff_cache

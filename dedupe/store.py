@@ -1,0 +1,414 @@
+"""The research database: schema, migrations, reads and writes (the only module that names tables).
+
+The public schema (sites, articles, stripped, clusters, cluster_members, spread_edges, site_flows,
+crawl_runs) is a promise to researchers; change it only by appending a migration. Tables whose
+names start with an underscore are the pipeline's own working state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import StoreError
+
+ARTICLE_COLUMNS = (
+    "url",
+    "site",
+    "title",
+    "author",
+    "published",
+    "published_source",
+    "fetched_at",
+    "canonical_url",
+    "attribution_url",
+    "attribution_name",
+    "raw_text",
+    "text",
+    "word_count",
+)
+
+# Each entry moves the schema up one version (PRAGMA user_version). Append, never edit.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE sites (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        home_url TEXT,
+        role TEXT,
+        first_seen TEXT,
+        last_crawled TEXT,
+        crawled INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL REFERENCES sites(id),
+        title TEXT,
+        author TEXT,
+        published TEXT,
+        published_source TEXT,
+        fetched_at TEXT,
+        canonical_url TEXT,
+        attribution_url TEXT,
+        attribution_name TEXT,
+        raw_text TEXT,
+        text TEXT,
+        word_count INTEGER
+    );
+    CREATE INDEX idx_articles_site ON articles(site);
+    CREATE INDEX idx_articles_canonical ON articles(canonical_url);
+    CREATE TABLE stripped (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        text TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX idx_stripped_article ON stripped(article_id);
+    CREATE TABLE clusters (
+        id INTEGER PRIMARY KEY,
+        origin_article_id INTEGER REFERENCES articles(id),
+        size INTEGER NOT NULL,
+        sites INTEGER NOT NULL,
+        first_published TEXT,
+        last_published TEXT,
+        title TEXT
+    );
+    CREATE TABLE cluster_members (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id),
+        article_id INTEGER NOT NULL UNIQUE REFERENCES articles(id),
+        kind TEXT NOT NULL,
+        similarity REAL,
+        containment REAL
+    );
+    CREATE INDEX idx_members_cluster ON cluster_members(cluster_id);
+    CREATE TABLE spread_edges (
+        id INTEGER PRIMARY KEY,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id),
+        source_article_id INTEGER NOT NULL REFERENCES articles(id),
+        target_article_id INTEGER NOT NULL REFERENCES articles(id),
+        evidence TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        lag_hours REAL
+    );
+    CREATE INDEX idx_edges_cluster ON spread_edges(cluster_id);
+    CREATE TABLE crawl_runs (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        sites INTEGER,
+        requests INTEGER,
+        new_articles INTEGER,
+        errors INTEGER,
+        settings TEXT,
+        status TEXT,
+        stats TEXT
+    );
+    CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE _signatures (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        params TEXT NOT NULL,
+        hashvalues BLOB NOT NULL
+    );
+    CREATE TABLE _lsh (
+        band INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        article_id INTEGER NOT NULL
+    );
+    CREATE INDEX idx_lsh_bucket ON _lsh(band, bucket);
+    CREATE INDEX idx_lsh_article ON _lsh(article_id);
+    CREATE TABLE _boilerplate (
+        key TEXT PRIMARY KEY,
+        site TEXT,
+        text TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        pages INTEGER NOT NULL
+    );
+    CREATE VIEW site_flows AS
+        WITH flow AS (
+            SELECT s.site AS source_site, t.site AS target_site, e.cluster_id, e.lag_hours
+            FROM spread_edges e
+            JOIN articles s ON s.id = e.source_article_id
+            JOIN articles t ON t.id = e.target_article_id
+        ), ranked AS (
+            SELECT source_site, target_site, lag_hours,
+                   ROW_NUMBER() OVER (PARTITION BY source_site, target_site ORDER BY lag_hours) AS rn,
+                   COUNT(*) OVER (PARTITION BY source_site, target_site) AS n
+            FROM flow WHERE lag_hours IS NOT NULL
+        )
+        SELECT f.source_site, f.target_site, COUNT(DISTINCT f.cluster_id) AS pieces,
+               (SELECT AVG(r.lag_hours) FROM ranked r
+                WHERE r.source_site = f.source_site AND r.target_site = f.target_site
+                  AND r.rn IN ((r.n + 1) / 2, (r.n + 2) / 2)) AS median_lag_hours
+        FROM flow f
+        GROUP BY f.source_site, f.target_site;
+    """,
+]
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """One research database. Opens (creating and migrating) the SQLite file at `path`."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        parent = self.path.parent
+        if not parent.exists():
+            raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise StoreError(f"cannot write database {self.path}: the file is read-only")
+        if not self.path.exists() and not os.access(parent, os.W_OK):
+            raise StoreError(f"cannot create database {self.path}: folder {parent} is not writable")
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=30)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"cannot open database {self.path}: {err} (is it a crosspost SQLite file?)"
+            ) from err
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this crosspost "
+                f"({len(MIGRATIONS)}): upgrade crosspost"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.db.conn:
+                self.db.conn.executescript(
+                    f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+                )
+        if not self.db["articles_fts"].exists():
+            self.db["articles"].enable_fts(
+                ["title", "text"], create_triggers=True, tokenize="porter"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM _meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.conn:
+            self.db["_meta"].upsert({"key": key, "value": value}, pk="key")
+
+    # -- sites ---------------------------------------------------------------------------------
+
+    def upsert_site(
+        self,
+        site_id: str,
+        name: str | None = None,
+        home_url: str | None = None,
+        role: str | None = None,
+        crawled: bool = True,
+    ) -> None:
+        """Create the site if new; fill in name/home/role where given (a crawled site wins)."""
+        existing = self.db.execute(
+            "SELECT name, home_url, role, crawled FROM sites WHERE id = ?", [site_id]
+        ).fetchone()
+        with self.db.conn:
+            if existing is None:
+                self.db["sites"].insert(
+                    {
+                        "id": site_id,
+                        "name": name or site_id,
+                        "home_url": home_url,
+                        "role": role,
+                        "first_seen": now(),
+                        "crawled": int(crawled),
+                    }
+                )
+                return
+            update: dict[str, Any] = {}
+            if crawled:
+                update["crawled"] = 1
+            for column, value in (("name", name), ("home_url", home_url), ("role", role)):
+                if value and (crawled or not existing[["name", "home_url", "role"].index(column)]):
+                    update[column] = value
+            if update:
+                self.db["sites"].update(site_id, update)
+
+    def mark_crawled(self, site_id: str) -> None:
+        with self.db.conn:
+            self.db["sites"].update(site_id, {"last_crawled": now()})
+
+    def sites(self) -> list[dict]:
+        return list(self.db["sites"].rows)
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def add_article(self, article: dict[str, Any]) -> int | None:
+        """Insert one article (keys of ARTICLE_COLUMNS); returns its id, or None if the URL is known."""
+        row = {column: article.get(column) for column in ARTICLE_COLUMNS}
+        row["fetched_at"] = row["fetched_at"] or now()
+        with self.db.conn:
+            cursor = self.db.execute(
+                f"INSERT OR IGNORE INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})",
+                [row[c] for c in ARTICLE_COLUMNS],
+            )
+        return cursor.lastrowid if cursor.rowcount else None
+
+    def known_urls(self, site_id: str | None = None) -> set[str]:
+        sql = "SELECT url FROM articles" + (" WHERE site = ?" if site_id else "")
+        return {r[0] for r in self.db.execute(sql, [site_id] if site_id else [])}
+
+    def article_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def iter_articles(self, columns: Iterable[str] = ("id",) + ARTICLE_COLUMNS) -> Iterator[dict]:
+        cols = ", ".join(columns)
+        cursor = self.db.execute(f"SELECT {cols} FROM articles ORDER BY id")
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def get_article(self, article_id: int) -> dict | None:
+        rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
+        return rows[0] if rows else None
+
+    def set_texts(self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]]) -> None:
+        """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)])."""
+        with self.db.conn:
+            for article_id, text, removed in cleaned:
+                self.db.execute(
+                    "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
+                    [text, len(text.split()), article_id],
+                )
+                self.db.execute("DELETE FROM stripped WHERE article_id = ?", [article_id])
+                self.db.executemany(
+                    "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
+                    [(article_id, block, reason) for block, reason in removed],
+                )
+
+    # -- learned boilerplate -------------------------------------------------------------------
+
+    def replace_boilerplate(self, rows: Iterable[dict]) -> None:
+        """Replace the learned boilerplate: dicts with key, site, text, reason, pages."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM _boilerplate")
+            self.db["_boilerplate"].insert_all(rows, pk="key", replace=True)
+
+    def boilerplate(self) -> list[dict]:
+        return list(self.db["_boilerplate"].rows)
+
+    # -- signatures and LSH buckets ------------------------------------------------------------
+
+    def save_signatures(self, rows: Iterable[tuple[int, str, bytes]]) -> None:
+        with self.db.conn:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO _signatures (article_id, params, hashvalues) VALUES (?, ?, ?)",
+                rows,
+            )
+
+    def signatures(self, params: str | None = None) -> Iterator[tuple[int, str, bytes]]:
+        sql = "SELECT article_id, params, hashvalues FROM _signatures"
+        yield from self.db.execute(
+            sql + (" WHERE params = ?" if params else ""), [params] if params else []
+        )
+
+    def clear_signatures(self) -> None:
+        with self.db.conn:
+            self.db.execute("DELETE FROM _signatures")
+            self.db.execute("DELETE FROM _lsh")
+
+    def add_buckets(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Index rows of (band, bucket, article_id)."""
+        with self.db.conn:
+            self.db.executemany(
+                "INSERT INTO _lsh (band, bucket, article_id) VALUES (?, ?, ?)", rows
+            )
+
+    def bucket_members(self, band: int, bucket: int) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT article_id FROM _lsh WHERE band = ? AND bucket = ?", [band, bucket]
+            )
+        ]
+
+    def iter_buckets(self) -> Iterator[tuple[int, int, int]]:
+        yield from self.db.execute(
+            "SELECT band, bucket, article_id FROM _lsh ORDER BY band, bucket"
+        )
+
+    # -- clusters and spread -------------------------------------------------------------------
+
+    def cluster_memberships(self) -> dict[int, int]:
+        """article_id -> cluster_id as stored now."""
+        return dict(self.db.execute("SELECT article_id, cluster_id FROM cluster_members"))
+
+    def next_cluster_id(self) -> int:
+        """Cluster ids are never reused, even after a cluster disappears."""
+        stored = int(self.get_meta("next_cluster_id", "1") or 1)
+        top = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM clusters").fetchone()[0]
+        return max(stored, top + 1)
+
+    def replace_clusters(
+        self, clusters: list[dict], members: list[dict], edges: list[dict], next_id: int
+    ) -> None:
+        """Replace clusters, members and spread edges in one transaction."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM spread_edges")
+            self.db.execute("DELETE FROM cluster_members")
+            self.db.execute("DELETE FROM clusters")
+            self.db["clusters"].insert_all(clusters)
+            self.db["cluster_members"].insert_all(members)
+            self.db["spread_edges"].insert_all(edges)
+            self.db["_meta"].upsert({"key": "next_cluster_id", "value": str(next_id)}, pk="key")
+
+    # -- crawl runs ----------------------------------------------------------------------------
+
+    def start_run(self, settings: dict[str, Any], sites: int) -> int:
+        with self.db.conn:
+            cursor = self.db.execute(
+                "INSERT INTO crawl_runs (started, sites, settings, status) VALUES (?, ?, ?, 'running')",
+                [now(), sites, json.dumps(settings, sort_keys=True, default=str)],
+            )
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db["crawl_runs"].update(
+                run_id,
+                {
+                    "finished": now(),
+                    "status": status,
+                    "requests": stats.get("downloader/request_count", 0),
+                    "new_articles": stats.get("crosspost/articles_stored", 0),
+                    "errors": stats.get("crosspost/errors", 0),
+                    "stats": json.dumps(stats, sort_keys=True, default=str),
+                },
+            )
