@@ -112,6 +112,15 @@ MIGRATIONS: list[str] = [
         stats TEXT
     );
     CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE _pages (
+        url TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status INTEGER,
+        reason TEXT,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE INDEX idx_pages_site ON _pages(site);
     CREATE TABLE _signatures (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id),
         params TEXT NOT NULL,
@@ -124,6 +133,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX idx_lsh_bucket ON _lsh(band, bucket);
     CREATE INDEX idx_lsh_article ON _lsh(article_id);
+    CREATE TABLE _links (
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        resemblance REAL NOT NULL,
+        containment REAL NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX idx_links_b ON _links(b);
     CREATE TABLE _boilerplate (
         key TEXT PRIMARY KEY,
         site TEXT,
@@ -308,7 +326,7 @@ class Store:
                     [text, len(text.split()), article_id],
                 )
                 self.db.execute("DELETE FROM stripped WHERE article_id = ?", [article_id])
-                self.db.executemany(
+                self.db.conn.executemany(
                     "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
                     [(article_id, block, reason) for block, reason in removed],
                 )
@@ -328,7 +346,7 @@ class Store:
 
     def save_signatures(self, rows: Iterable[tuple[int, str, bytes]]) -> None:
         with self.db.conn:
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT OR REPLACE INTO _signatures (article_id, params, hashvalues) VALUES (?, ?, ?)",
                 rows,
             )
@@ -347,7 +365,7 @@ class Store:
     def add_buckets(self, rows: Iterable[tuple[int, int, int]]) -> None:
         """Index rows of (band, bucket, article_id)."""
         with self.db.conn:
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT INTO _lsh (band, bucket, article_id) VALUES (?, ?, ?)", rows
             )
 
@@ -359,16 +377,87 @@ class Store:
             )
         ]
 
+    def remove_from_index(self, article_ids: Iterable[int]) -> None:
+        """Forget the buckets of articles about to be indexed again (their text changed)."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                "DELETE FROM _lsh WHERE article_id = ?", [(i,) for i in article_ids]
+            )
+
     def iter_buckets(self) -> Iterator[tuple[int, int, int]]:
         yield from self.db.execute(
             "SELECT band, bucket, article_id FROM _lsh ORDER BY band, bucket"
         )
+
+    # -- verified links --------------------------------------------------------------------------
+
+    def replace_links(self, article_ids: Iterable[int], links: Iterable[Any]) -> None:
+        """Drop the links of these articles and store new ones (objects with a, b, resemblance,
+        containment, kind)."""
+        with self.db.conn:
+            ids = [(i, i) for i in article_ids]
+            self.db.conn.executemany("DELETE FROM _links WHERE a = ? OR b = ?", ids)
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO _links (a, b, resemblance, containment, kind) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(lk.a, lk.b, lk.resemblance, lk.containment, lk.kind) for lk in links],
+            )
+
+    def links(self) -> list[tuple[int, int, float, float, str]]:
+        """Every verified link as (a, b, resemblance, containment, kind)."""
+        return list(self.db.execute("SELECT a, b, resemblance, containment, kind FROM _links"))
+
+    def articles_by_id(self, ids: list[int], columns: Iterable[str]) -> list[dict]:
+        cols = ", ".join(columns)
+        rows = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor = self.db.execute(
+                f"SELECT {cols} FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            names = [d[0] for d in cursor.description]
+            rows += [dict(zip(names, row, strict=True)) for row in cursor]
+        return rows
+
+    def stripped_by_article(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+        """article_id -> [(block, reason)] removed from it."""
+        removed: dict[int, list[tuple[str, str]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for article_id, text, reason in self.db.execute(
+                f"SELECT article_id, text, reason FROM stripped WHERE article_id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            ):
+                removed.setdefault(article_id, []).append((text, reason))
+        return removed
 
     # -- clusters and spread -------------------------------------------------------------------
 
     def cluster_memberships(self) -> dict[int, int]:
         """article_id -> cluster_id as stored now."""
         return dict(self.db.execute("SELECT article_id, cluster_id FROM cluster_members"))
+
+    def cluster_member_urls(self) -> dict[int, list[tuple[str, str, str]]]:
+        """cluster_id -> [(url, site, kind)] of its members, origin first."""
+        found: dict[int, list[tuple[str, str, str]]] = {}
+        for cluster_id, url, site, kind in self.db.execute(
+            "SELECT m.cluster_id, a.url, a.site, m.kind FROM cluster_members m "
+            "JOIN articles a ON a.id = m.article_id "
+            "ORDER BY m.cluster_id, m.kind != 'origin', a.published, a.id"
+        ):
+            found.setdefault(cluster_id, []).append((url, site, kind))
+        return found
+
+    def largest_clusters(self, limit: int = 5) -> list[dict]:
+        return list(
+            self.db.query(
+                "SELECT c.id, c.title, c.size, c.sites, a.url AS origin_url, a.site AS origin_site "
+                "FROM clusters c LEFT JOIN articles a ON a.id = c.origin_article_id "
+                "ORDER BY c.size DESC, c.id LIMIT ?",
+                [limit],
+            )
+        )
 
     def next_cluster_id(self) -> int:
         """Cluster ids are never reused, even after a cluster disappears."""
@@ -388,6 +477,22 @@ class Store:
             self.db["cluster_members"].insert_all(members)
             self.db["spread_edges"].insert_all(edges)
             self.db["_meta"].upsert({"key": "next_cluster_id", "value": str(next_id)}, pk="key")
+
+    # -- crawl state (what was fetched; behind crawler.state's small interface) ----------------
+
+    def record_page(self, url: str, site: str, kind: str, status: int, reason: str = "") -> None:
+        """Remember that a URL was fetched and what it turned out to be (article, listing, ...)."""
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR REPLACE INTO _pages (url, site, kind, status, reason, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [url, site, kind, status, reason, now()],
+            )
+
+    def fetched_pages(self, site_id: str | None = None) -> dict[str, str]:
+        """url -> kind of every page fetched before (articles included)."""
+        sql = "SELECT url, kind FROM _pages" + (" WHERE site = ?" if site_id else "")
+        return dict(self.db.execute(sql, [site_id] if site_id else []))
 
     # -- crawl runs ----------------------------------------------------------------------------
 

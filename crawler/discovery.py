@@ -1,0 +1,104 @@
+"""Where a site's articles are listed: links, feeds, sitemaps and pagination found in responses."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+PAGINATION_TEXT = re.compile(
+    r"^\W*(older|next|more|previous posts|older posts|next page)\b|[»›→]\s*$", re.I
+)
+PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|paged|p)=\d+")
+PRINT_URL = re.compile(r"/print(/|$)|[?&](print|output)=(1|true|print)\b|/amp/?$", re.I)
+# Links that never lead to articles: not worth a request.
+SKIP_EXTENSIONS = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|gz|mp[34]|avi|mov|woff2?|ttf|docx?|xlsx?)$", re.I
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    rel: str
+    pagination: bool
+
+
+def html_links(selector: Selector, base_url: str) -> list[Link]:
+    """Every <a href> of an HTML page, absolute, with its rel and whether it turns a listing page."""
+    links = []
+    for anchor in selector.xpath("//a[@href]"):
+        href = anchor.attrib["href"].strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+            continue
+        url = urljoin(base_url, href)
+        if urlsplit(url).scheme not in ("http", "https") or SKIP_EXTENSIONS.search(
+            urlsplit(url).path
+        ):
+            continue
+        text = " ".join(anchor.xpath(".//text()").getall()).strip()
+        rel = anchor.attrib.get("rel", "").lower()
+        paginates = "next" in rel.split() or bool(PAGINATION_TEXT.search(text))
+        links.append(Link(url, text, rel, paginates or bool(PAGINATION_URL.search(url))))
+    for href in selector.xpath("//link[@rel='next']/@href").getall():
+        links.append(Link(urljoin(base_url, href.strip()), "", "next", True))
+    return links
+
+
+def feed_urls(selector: Selector, base_url: str) -> list[str]:
+    """Feeds announced with <link rel="alternate" type="application/rss+xml" ...>."""
+    found = []
+    for link in selector.xpath("//link[@href]"):
+        rel = link.attrib.get("rel", "").lower().split()
+        if "alternate" in rel and link.attrib.get("type", "").lower() in FEED_TYPES:
+            found.append(urljoin(base_url, link.attrib["href"].strip()))
+    return found
+
+
+def canonical_url(selector: Selector, base_url: str) -> str | None:
+    href = selector.xpath("//link[@rel='canonical']/@href").get()
+    return urljoin(base_url, href.strip()) if href and href.strip() else None
+
+
+def is_print_url(url: str) -> bool:
+    return bool(PRINT_URL.search(url))
+
+
+def feed_item_urls(body: bytes) -> list[str]:
+    """Item links of an RSS 2.0, RSS 1.0 or Atom feed."""
+    selector = Selector(body=body, type="xml")
+    selector.remove_namespaces()
+    urls = selector.xpath("//item/link/text()").getall()
+    urls += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
+    if not urls:
+        urls = selector.xpath("//item/guid[not(@isPermaLink='false')]/text()").getall()
+    return [u.strip() for u in urls if u.strip()]
+
+
+def sitemap_body(body: bytes) -> bytes:
+    """The XML of a sitemap, gunzipped when it came compressed."""
+    if body[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(body)
+        except OSError:
+            return b""
+    return body
+
+
+def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
+    """('sitemapindex' | 'urlset', locations); ('', []) when the body is not a sitemap."""
+    try:
+        sitemap = Sitemap(sitemap_body(body))
+    except Exception:  # lxml raises several kinds on non-XML; all mean "not a sitemap"
+        return "", []
+    return sitemap.type, [entry["loc"] for entry in sitemap if entry.get("loc")]
+
+
+def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
+    return list(sitemap_urls_from_robots(body, base_url=base_url))

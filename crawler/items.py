@@ -1,0 +1,12 @@
+"""What the spider hands to the pipeline."""
+
+import scrapy
+
+
+class PageItem(scrapy.Item):
+    """An HTML page of a site that may be an article; the pipeline decides."""
+
+    url = scrapy.Field()  # final URL after redirects, cleaned
+    site = scrapy.Field()  # site id (host)
+    status = scrapy.Field()
+    html = scrapy.Field()

@@ -1,0 +1,61 @@
+"""Run one crawl in this process: the entry point the command line uses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as default_settings
+from crawler.sitelist import SiteConfig
+from crawler.spiders.sites import SitesSpider
+from crawler.state import SQLiteCrawlState
+from dedupe.errors import InputError
+from dedupe.store import Store
+
+
+def crawl_settings(db_path: str, overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's settings, the database, then the user's -s NAME=VALUE overrides."""
+    settings = Settings()
+    settings.setmodule(default_settings, priority="project")
+    settings.set("CROSSPOST_DB", str(db_path), priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """-s NAME=VALUE pairs, as Scrapy takes them."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"setting {pair!r} is not NAME=VALUE (e.g. -s DOWNLOAD_DELAY=2)")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def run_crawl(
+    sites: list[SiteConfig], store: Store, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Crawl the sites into the store; returns Scrapy's stats. One crawl per process (Twisted)."""
+    settings = crawl_settings(str(store.path), overrides)
+    run_id = store.start_run(
+        {k: v for k, v in (overrides or {}).items()} | {"USER_AGENT": settings.get("USER_AGENT")},
+        len(sites),
+    )
+    process = CrawlerProcess(settings, install_root_handler=False)
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
+    crawler = process.create_crawler(SitesSpider)
+    process.crawl(crawler, sites=sites, state=SQLiteCrawlState(store))
+    status = "failed"
+    try:
+        process.start()
+        reason = crawler.stats.get_value("finish_reason")
+        status = "finished" if reason == "finished" else str(reason)
+    finally:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        store.finish_run(run_id, status, stats)
+    return stats

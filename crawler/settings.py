@@ -1,0 +1,44 @@
+"""Scrapy settings of the crosspost crawler: polite by default; override any with -s NAME=VALUE."""
+
+BOT_NAME = "crosspost"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach us: set CROSSPOST_CONTACT to your project's page or mail address.
+CROSSPOST_CONTACT = "https://github.com/crosspost/crosspost"
+USER_AGENT = f"crosspost/0.1 (research crawler; +{CROSSPOST_CONTACT})"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# A site's own host map (name -> ip) for test and demo webs; empty in real use.
+DNS_RESOLVER = "crawler.resolver.HostsResolver"
+CROSSPOST_HOSTS: dict[str, str] = {}
+
+# The database the crawl writes to (crosspost crawl --db sets it).
+CROSSPOST_DB = "crosspost.db"
+# Upper bound on pages requested per site, unless the site's max_pages says otherwise.
+CROSSPOST_MAX_PAGES = 5000
+
+ITEM_PIPELINES = {"crawler.pipelines.ArticlePipeline": 300}
+EXTENSIONS = {"crawler.progress.Progress": 500}
+CROSSPOST_PROGRESS = True
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

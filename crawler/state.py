@@ -1,0 +1,66 @@
+"""What the crawl remembers between runs, behind one small interface.
+
+The spider asks only these questions, so a later shared backend (Redis, for several crawl machines)
+can replace the SQLite one without touching the spider.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dedupe.store import Store
+
+
+class CrawlState(Protocol):
+    def is_stored(self, url: str) -> bool:
+        """An article with this URL is in the database."""
+
+    def was_fetched(self, url: str) -> bool:
+        """This URL was fetched by an earlier (or this) run, whatever it turned out to be."""
+
+    def record(self, url: str, site: str, kind: str, status: int, reason: str = "") -> None:
+        """Remember a fetched page and what it was (article, listing, other, print, ...)."""
+
+    def site_was_complete(self, site: str) -> bool:
+        """The previous crawl of this site ran to its end (so this one may stop early)."""
+
+    def begin_site(self, site: str) -> None:
+        """A crawl of this site starts: until it ends, it counts as incomplete."""
+
+    def finish_site(self, site: str) -> None:
+        """The crawl of this site ran to its end."""
+
+
+class SQLiteCrawlState:
+    """CrawlState kept in the research database itself (tables _pages and _meta)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._stored = store.known_urls()
+        self._fetched = set(store.fetched_pages())
+        self._complete: dict[str, bool] = {}
+
+    def is_stored(self, url: str) -> bool:
+        return url in self._stored
+
+    def was_fetched(self, url: str) -> bool:
+        return url in self._fetched
+
+    def record(self, url: str, site: str, kind: str, status: int, reason: str = "") -> None:
+        self.store.record_page(url, site, kind, status, reason)
+        self._fetched.add(url)
+        if kind == "article":
+            self._stored.add(url)
+
+    def site_was_complete(self, site: str) -> bool:
+        if site not in self._complete:
+            self._complete[site] = self.store.get_meta(f"crawl_complete:{site}") == "1"
+        return self._complete[site]
+
+    def begin_site(self, site: str) -> None:
+        self.site_was_complete(site)
+        self.store.set_meta(f"crawl_complete:{site}", "0")
+
+    def finish_site(self, site: str) -> None:
+        self.store.set_meta(f"crawl_complete:{site}", "1")
+        self.store.mark_crawled(site)

@@ -1,0 +1,309 @@
+"""The crosspost command line: thin commands that parse, call the library and report."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from dedupe.errors import CrosspostError, InputError, StoreError
+from dedupe.store import Store
+
+EXIT_INPUT = 2  # bad input: a file, a setting, a path
+EXIT_FAILED = 1  # the work itself failed (crawl errors, broken import lines)
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> None:
+    click.echo(f"crosspost: error: {message}", err=True)
+    sys.exit(code)
+
+
+def friendly_errors(command):
+    """Turn the library's named errors into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CrosspostError as err:
+            fail(str(err))
+        except KeyboardInterrupt:
+            fail("interrupted; what was stored is kept, run again to continue", 130)
+
+    return wrapper
+
+
+def open_store(db: str) -> Store:
+    path = Path(db)
+    if path.is_dir():
+        raise StoreError(f"--db {db} is a folder: give a file name such as {db}/crosspost.db")
+    return Store(path)
+
+
+def setup_logging(verbose: bool) -> None:
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "datasette", "asyncio"):
+        logging.getLogger(noisy).setLevel(level if verbose else logging.ERROR)
+
+
+db_option = click.option(
+    "--db", required=True, metavar="DB", help="The SQLite research database (created if missing)."
+)
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log what happens (INFO).")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""Example, from a list of home pages to a graph for Gephi:
+
+\b
+  crosspost run examples/sites.toml --db spread.db
+  crosspost export --db spread.db --format gexf -o spread.gexf
+  crosspost serve spread.db""",
+)
+@click.version_option(package_name="crosspost")
+def main() -> None:
+    """Trace how articles spread across the web.
+
+    Crawl sites from their home pages, strip disclaimer boilerplate, cluster near-duplicate
+    copies and excerpts, work out who copied whom, and browse it all in Datasette.
+    """
+
+
+# -- crawl, cluster, run -----------------------------------------------------------------------
+
+
+def _crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> dict:
+    from crawler.runner import parse_overrides, run_crawl
+    from crawler.sitelist import load_sites
+
+    sites = load_sites(sites_file)
+    overrides = parse_overrides(list(settings))
+    store = open_store(db)
+    setup_logging(verbose)
+    before = store.article_count()
+    stats = run_crawl(sites, store, overrides)
+    new = store.article_count() - before
+    errors = stats.get("crosspost/errors", 0)
+    dropped = sum(v for k, v in stats.items() if k.startswith("crosspost/dropped/"))
+    click.echo(
+        f"crawled {len(sites)} sites: {stats.get('response_received_count', 0)} pages, "
+        f"{new} new articles ({store.article_count()} stored), {dropped} pages not articles, "
+        f"{errors} errors, finish reason: {stats.get('finish_reason', 'unknown')}"
+    )
+    store.close()
+    return stats
+
+
+def _crawl_ok(stats: dict) -> bool:
+    return stats.get("finish_reason") == "finished"
+
+
+@main.command(
+    epilog="""\b
+Example:
+  crosspost crawl examples/sites.toml --db spread.db -s DOWNLOAD_DELAY=2"""
+)
+@click.argument("sites_file", metavar="SITES.toml")
+@db_option
+@click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
+)
+@verbose_option
+@friendly_errors
+def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+    """Crawl the sites of SITES.toml into DB.
+
+    Only each site's home page is needed: feeds, sitemaps and listings are discovered. The first
+    crawl is full; later ones fetch only articles not stored yet.
+    """
+    stats = _crawl(sites_file, db, settings, verbose)
+    if not _crawl_ok(stats):
+        sys.exit(EXIT_FAILED)
+
+
+def _cluster(db: str) -> None:
+    from dedupe.pipeline import cluster_store
+
+    store = open_store(db)
+    report = cluster_store(store, progress=sys.stderr.isatty())
+    click.echo(report.summary())
+    store.close()
+
+
+@main.command(
+    epilog="""\b
+Example:
+  crosspost cluster --db spread.db"""
+)
+@db_option
+@verbose_option
+@friendly_errors
+def cluster(db: str, verbose: bool) -> None:
+    """Strip boilerplate, sign, cluster copies and excerpts, and map the spread (incremental)."""
+    setup_logging(verbose)
+    _cluster(db)
+
+
+@main.command(
+    epilog="""\b
+Example (crontab, every 4 hours):
+  0 */4 * * *  cd /srv/research && .venv/bin/crosspost run sites.toml --db spread.db"""
+)
+@click.argument("sites_file", metavar="SITES.toml")
+@db_option
+@click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
+)
+@verbose_option
+@friendly_errors
+def run(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+    """Crawl then cluster: the command to call from cron.
+
+    A lock file (DB.lock) stops overlapping runs; the exit code is 0 only if both steps worked.
+    """
+    from crosspost.lock import run_lock
+
+    with run_lock(db):
+        stats = _crawl(sites_file, db, settings, verbose)
+        _cluster(db)
+    if not _crawl_ok(stats):
+        sys.exit(EXIT_FAILED)
+
+
+# -- import, extract -----------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", metavar="FILE.jsonl", type=click.Path(dir_okay=False))
+@db_option
+@friendly_errors
+def import_(file: str, db: str) -> None:
+    """Add articles from JSON lines: url, title, published, text or html, site (optional).
+
+    \b
+    Example:
+      crosspost import articles.jsonl --db spread.db
+      crosspost cluster --db spread.db
+    """
+    from dedupe.ingest import import_jsonl
+
+    if not Path(file).is_file():
+        raise InputError(f"{file} not found")
+    store = open_store(db)
+    report = import_jsonl(store, Path(file))
+    for line_number, problem in report.errors:
+        click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)
+    click.echo(
+        f"imported {report.added} articles ({report.known} already stored, "
+        f"{len(report.errors)} broken lines)"
+    )
+    if report.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("source", metavar="URL|FILE")
+@click.option("--url", help="The page's URL, when SOURCE is a saved file.")
+@friendly_errors
+def extract(source: str, url: str | None) -> None:
+    """Print one page as JSON: its fields, attribution, and what was stripped and why.
+
+    \b
+    Examples:
+      crosspost extract https://example.org/2026/11/some-article/
+      crosspost extract saved-page.html --url https://example.org/2026/11/some-article/
+    """
+    from crosspost.fetch import load_page
+    from dedupe.ingest import describe_page
+
+    body, page_url = load_page(source, url)
+    click.echo(json.dumps(describe_page(body, page_url), indent=2, ensure_ascii=False))
+
+
+# -- export, serve, demo -------------------------------------------------------------------------
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  crosspost export --db spread.db --format gexf -o spread.gexf
+  crosspost export --db spread.db --format json --cluster 12 -o cluster12.json
+  crosspost export --db spread.db --format csv --sites -o site-flows.csv"""
+)
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    metavar="FORMAT",
+    help="gexf, graphml, json (node-link), csv (edge list) or cascades.",
+)
+@click.option("--cluster", "cluster_id", type=int, help="Only this cluster.")
+@click.option("--sites", is_flag=True, help="Site-to-site graph instead of article graph.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output file.")
+@friendly_errors
+def export(db: str, fmt: str, cluster_id: int | None, sites: bool, output: str) -> None:
+    """Export spread graphs for Gephi, networkx and D3."""
+    from dedupe.errors import ExportError
+    from dedupe.export import FORMATS
+    from dedupe.export import export as write_export
+
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if not Path(db).is_file():
+        raise StoreError(f"database {db} not found: crawl or import first")
+    store = open_store(db)
+    summary = write_export(store, fmt, output, cluster_id=cluster_id, sites=sites)
+    click.echo(
+        f"wrote {output}: {summary.get('nodes', 0)} nodes, {summary.get('edges', 0)} edges ({fmt})"
+    )
+
+
+@main.command()
+@click.argument("db", metavar="DB")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@friendly_errors
+def serve(db: str, host: str, port: int) -> None:
+    """Browse DB in Datasette, with the research metadata, canned queries and spread pages.
+
+    \b
+    Example:
+      crosspost serve spread.db --port 8001   # then open http://127.0.0.1:8001/
+    """
+    from crosspost.serve import serve as run_server
+
+    run_server(db, host=host, port=port)
+
+
+@main.command()
+@click.option(
+    "--out",
+    default="demo-out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for demo.db, sites.toml and the graph files.",
+)
+@click.option("--port", default=0, type=int, help="Port of the sample web (0: any free one).")
+@verbose_option
+@friendly_errors
+def demo(out: str, port: int, verbose: bool) -> None:
+    """Run the whole pipeline on the bundled sample web, end to end.
+
+    Serves the sample web on loopback (one address per site, 127.0.1.N), crawls it with the real
+    spider, clusters, exports spread graphs and prints what it found next to the web's own truth.
+    """
+    from crosspost.demo.run import run_demo
+
+    setup_logging(verbose)
+    ok = run_demo(Path(out), port=port, echo=click.echo)
+    if not ok:
+        sys.exit(EXIT_FAILED)

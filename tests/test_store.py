@@ -1,0 +1,104 @@
+import sqlite3
+
+import pytest
+
+from dedupe.errors import StoreError
+from dedupe.store import MIGRATIONS, Store
+
+
+def test_creates_research_schema_with_foreign_keys_and_fts(tmp_path):
+    store = Store(tmp_path / "x.db")
+    tables = set(store.db.table_names())
+    for name in (
+        "sites",
+        "articles",
+        "stripped",
+        "clusters",
+        "cluster_members",
+        "spread_edges",
+        "crawl_runs",
+        "articles_fts",
+    ):
+        assert name in tables
+    assert "site_flows" in store.db.view_names()
+    assert store.schema_version == len(MIGRATIONS)
+    fks = {(fk.column, fk.other_table) for fk in store.db["articles"].foreign_keys}
+    assert ("site", "sites") in fks
+    members = {(fk.column, fk.other_table) for fk in store.db["cluster_members"].foreign_keys}
+    assert members == {("cluster_id", "clusters"), ("article_id", "articles")}
+
+
+def test_articles_are_unique_by_url_and_searchable(tmp_path):
+    store = Store(tmp_path / "x.db")
+    store.upsert_site("a.test", "A", "http://a.test/", "origin")
+    first = store.add_article(
+        {
+            "url": "http://a.test/1",
+            "site": "a.test",
+            "title": "Harbour dredging",
+            "raw_text": "r",
+            "text": "the dredging of the harbour",
+        }
+    )
+    again = store.add_article({"url": "http://a.test/1", "site": "a.test", "title": "other"})
+    assert first == 1 and again is None
+    hits = store.db.execute(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'harbour'"
+    ).fetchall()
+    assert hits == [(1,)]
+    store.set_texts([(first, "new text here", [("Share this", "share-widget")])])
+    assert store.get_article(first)["word_count"] == 3
+    assert store.stripped_by_article([first]) == {first: [("Share this", "share-widget")]}
+
+
+def test_site_flows_median_lag(tmp_path):
+    store = Store(tmp_path / "x.db")
+    for site in ("a.test", "b.test"):
+        store.upsert_site(site)
+    ids = [
+        store.add_article({"url": f"http://{s}/{n}", "site": s})
+        for s in ("a.test", "b.test")
+        for n in range(3)
+    ]
+    clusters = [{"id": c, "origin_article_id": ids[c], "size": 2, "sites": 2} for c in range(3)]
+    members = [{"cluster_id": c, "article_id": ids[c], "kind": "origin"} for c in range(3)]
+    members += [{"cluster_id": c, "article_id": ids[3 + c], "kind": "copy"} for c in range(3)]
+    edges = [
+        {
+            "cluster_id": c,
+            "source_article_id": ids[c],
+            "target_article_id": ids[3 + c],
+            "evidence": "x",
+            "confidence": 1.0,
+            "lag_hours": lag,
+        }
+        for c, lag in enumerate([1, 9, 4])
+    ]
+    store.replace_clusters(clusters, members, edges, next_id=3)
+    flows = list(store.db["site_flows"].rows)
+    assert flows == [
+        {"source_site": "a.test", "target_site": "b.test", "pieces": 3, "median_lag_hours": 4.0}
+    ]
+    assert store.next_cluster_id() == 3
+
+
+def test_unwritable_and_foreign_databases_give_clear_errors(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(tmp_path / "missing" / "x.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store(junk)
+
+
+def test_reopening_keeps_data_and_refuses_newer_schema(tmp_path):
+    path = tmp_path / "x.db"
+    store = Store(path)
+    store.upsert_site("a.test")
+    store.close()
+    assert [s["id"] for s in Store(path).sites()] == ["a.test"]
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="upgrade crosspost"):
+        Store(path)
