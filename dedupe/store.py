@@ -184,6 +184,10 @@ class Store:
         parent = self.path.parent
         if not parent.exists():
             raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
+        if not parent.is_dir():
+            raise StoreError(f"cannot create database {self.path}: {parent} is not a folder")
+        if self.path.is_dir():
+            raise StoreError(f"database {self.path} is a folder: give a file name inside it")
         if self.path.exists() and not os.access(self.path, os.W_OK):
             raise StoreError(f"cannot write database {self.path}: the file is read-only")
         if not self.path.exists() and not os.access(parent, os.W_OK):
@@ -195,6 +199,10 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+        except sqlite3.OperationalError as err:
+            raise StoreError(
+                f"cannot open database {self.path}: {err} (is its folder writable?)"
+            ) from err
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"cannot open database {self.path}: {err} (is it a crosspost SQLite file?)"

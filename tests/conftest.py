@@ -1,0 +1,40 @@
+"""Shared fixtures: the sample web served on loopback, and running the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crosspost.demo.server import serve
+from crosspost.demo.web import build_web
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+
+
+def crosspost(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh process, as a user or cron would."""
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_web():
+    web = build_web()
+    with serve(web) as running:
+        yield web, running
+
+
+def write_sites(web, running, path: Path) -> Path:
+    web.write_sites_toml(path, {host: running.base_url(host) for host in running.hosts})
+    return path
+
+
+def crawl_args(running, sites: Path, db: Path, *extra: str) -> list[str]:
+    return ["crawl", str(sites), "--db", str(db), *FAST,
+            "-s", f"CROSSPOST_HOSTS={json.dumps(running.hosts)}", *extra]

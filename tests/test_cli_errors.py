@@ -1,0 +1,101 @@
+"""Bad input gets one line naming the problem and a non-zero exit, never a traceback."""
+
+import json
+import os
+import subprocess
+import sys
+
+from dedupe.store import Store
+
+CROSSPOST = [sys.executable, "-m", "crosspost"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run([*CROSSPOST, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("crosspost: error:")]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_sites_file(tmp_path):
+    result = run("crawl", str(tmp_path / "nope.toml"), "--db", str(tmp_path / "x.db"))
+    assert_one_line_error(result, "nope.toml", "not found")
+
+
+def test_malformed_sites_file(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nname = 'no url here'\n")
+    result = run("crawl", str(sites), "--db", str(tmp_path / "x.db"))
+    assert_one_line_error(result, "site 1", "'url'")
+
+
+def test_bad_setting(tmp_path):
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nurl = 'http://a.test/'\n")
+    result = run("crawl", str(sites), "--db", str(tmp_path / "x.db"), "-s", "NOEQUALS")
+    assert_one_line_error(result, "NAME=VALUE")
+
+
+def test_unwritable_db_path(tmp_path):
+    # /proc refuses new files even to root, who may write anywhere else.
+    result = run("cluster", "--db", "/proc/crosspost-test.db")
+    assert_one_line_error(result, "/proc/crosspost-test.db")
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert_one_line_error(run("cluster", "--db", str(locked / "x.db")), "not writable")
+
+
+def test_db_in_missing_folder_and_db_that_is_a_folder(tmp_path):
+    assert_one_line_error(run("cluster", "--db", str(tmp_path / "no" / "x.db")), "does not exist")
+    assert_one_line_error(run("cluster", "--db", str(tmp_path)), "is a folder")
+
+
+def test_db_that_is_not_sqlite(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello " * 200)
+    assert_one_line_error(run("cluster", "--db", str(junk)), "cannot open database")
+
+
+def test_unknown_export_format(tmp_path):
+    Store(tmp_path / "x.db").close()
+    result = run("export", "--db", str(tmp_path / "x.db"), "--format", "pdf", "-o", str(tmp_path / "o"))
+    assert_one_line_error(result, "unknown format 'pdf'", "gexf")
+
+
+def test_import_keeps_good_lines_and_reports_broken_ones(tmp_path):
+    lines = [
+        json.dumps({"url": "https://a.test/1", "title": "One", "text": "First piece text.\nMore."}),
+        '{"url": "https://a.test/2", "title": ',
+        json.dumps({"url": "https://b.test/3", "title": "Three", "text": "Third piece.", "site": "b"}),
+        json.dumps({"url": "not a url", "text": "x"}),
+        json.dumps({"url": "https://a.test/5", "title": "Five"}),
+    ]
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "x.db"
+    result = run("import", str(data), "--db", str(db))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{data}:2: not valid JSON" in result.stderr
+    assert f"{data}:4: 'url' must be an http(s) URL" in result.stderr
+    assert f"{data}:5: needs 'text' or 'html'" in result.stderr
+    assert "imported 2 articles" in result.stdout
+    store = Store(db)
+    assert store.known_urls() == {"https://a.test/1", "https://b.test/3"}
+    assert {s["id"] for s in store.sites()} == {"a.test", "b"}
+
+
+def test_help_explains_with_examples():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("crawl", "cluster", "run", "import", "extract", "export", "serve", "demo"):
+        assert command in result.stdout
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "Example" in sub.stdout, command

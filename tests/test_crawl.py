@@ -1,0 +1,60 @@
+"""The real spider crawls the sample web (real HTTP on 127.0.1.N) through the command line."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from conftest import crawl_args, crosspost, write_sites
+
+from dedupe.store import Store
+
+
+def requested_paths(running, since: int = 0) -> list[tuple[str, str]]:
+    return [(host, path) for host, path, _status in list(running.requests)[since:]]
+
+
+def test_crawl_stores_every_article_once_and_nothing_else(sample_web, tmp_path):
+    web, running = sample_web
+    truth = web.truth.for_port(running.port)
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    db = tmp_path / "crawl.db"
+    start = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+
+    store = Store(db)
+    stored = store.known_urls()
+    expected = {page.url for page in truth.articles()}
+    assert stored == expected, (
+        f"missing {sorted(expected - stored)[:5]}, extra {sorted(stored - expected)[:5]}"
+    )
+    rows = list(store.iter_articles(("url", "site", "title", "raw_text", "text")))
+    assert all(r["raw_text"] and r["text"] and r["title"] for r in rows)
+    assert all(urlsplit(r["url"]).hostname.endswith(r["site"]) for r in rows)
+
+    # robots.txt is obeyed: no disallowed URL was ever requested.
+    disallowed = {(urlsplit(u).hostname, urlsplit(u).path) for u in truth.disallowed}
+    fetched = {(h, p.split("?")[0]) for h, p in requested_paths(running, start)}
+    assert not fetched & disallowed
+
+    runs = list(store.db["crawl_runs"].rows)
+    assert len(runs) == 1 and runs[0]["status"] == "finished"
+    assert runs[0]["new_articles"] == len(expected)
+    assert f"{len(expected)} new articles" in result.stdout
+
+
+def test_recrawl_fetches_no_stored_article(sample_web, tmp_path):
+    web, running = sample_web
+    truth = web.truth.for_port(running.port)
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    db = tmp_path / "again.db"
+    assert crosspost(*crawl_args(running, sites, db)).returncode == 0
+    stored_paths = {(urlsplit(u).hostname, urlsplit(u).path) for u in Store(db).known_urls()}
+    start = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    again = {(h, p.split("?")[0]) for h, p in requested_paths(running, start)}
+    assert not again & stored_paths
+    assert "0 new articles" in result.stdout
+    assert len(Store(db).known_urls()) == len(truth.articles())
