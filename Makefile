@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/crosspost demo --out demo-out
 
-test: install
+# The browser test drives Debian's Chromium (no browser download: the registries only).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: install $(CHROMIUM)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
