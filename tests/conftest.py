@@ -12,8 +12,14 @@ import pytest
 from crosspost.demo.server import serve
 from crosspost.demo.web import build_web
 
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+FAST = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+]
 
 
 def crosspost(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -36,5 +42,13 @@ def write_sites(web, running, path: Path) -> Path:
 
 
 def crawl_args(running, sites: Path, db: Path, *extra: str) -> list[str]:
-    return ["crawl", str(sites), "--db", str(db), *FAST,
-            "-s", f"CROSSPOST_HOSTS={json.dumps(running.hosts)}", *extra]
+    return [
+        "crawl",
+        str(sites),
+        "--db",
+        str(db),
+        *FAST,
+        "-s",
+        f"CROSSPOST_HOSTS={json.dumps(running.hosts)}",
+        *extra,
+    ]

@@ -65,7 +65,9 @@ def test_db_that_is_not_sqlite(tmp_path):
 
 def test_unknown_export_format(tmp_path):
     Store(tmp_path / "x.db").close()
-    result = run("export", "--db", str(tmp_path / "x.db"), "--format", "pdf", "-o", str(tmp_path / "o"))
+    result = run(
+        "export", "--db", str(tmp_path / "x.db"), "--format", "pdf", "-o", str(tmp_path / "o")
+    )
     assert_one_line_error(result, "unknown format 'pdf'", "gexf")
 
 
@@ -73,7 +75,9 @@ def test_import_keeps_good_lines_and_reports_broken_ones(tmp_path):
     lines = [
         json.dumps({"url": "https://a.test/1", "title": "One", "text": "First piece text.\nMore."}),
         '{"url": "https://a.test/2", "title": ',
-        json.dumps({"url": "https://b.test/3", "title": "Three", "text": "Third piece.", "site": "b"}),
+        json.dumps(
+            {"url": "https://b.test/3", "title": "Three", "text": "Third piece.", "site": "b"}
+        ),
         json.dumps({"url": "not a url", "text": "x"}),
         json.dumps({"url": "https://a.test/5", "title": "Five"}),
     ]

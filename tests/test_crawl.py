@@ -58,3 +58,33 @@ def test_recrawl_fetches_no_stored_article(sample_web, tmp_path):
     assert not again & stored_paths
     assert "0 new articles" in result.stdout
     assert len(Store(db).known_urls()) == len(truth.articles())
+
+
+def test_new_articles_appear_and_only_they_are_fetched(tmp_path):
+    from datetime import timedelta
+
+    from crosspost.demo.server import serve
+    from crosspost.demo.web import build_web
+
+    web = build_web()
+    earlier = web.end - timedelta(days=6)
+    with serve(web, now=earlier) as running:
+        truth = running.truth
+        sites = write_sites(web, running, tmp_path / "sites.toml")
+        db = tmp_path / "incremental.db"
+        assert crosspost(*crawl_args(running, sites, db)).returncode == 0
+        first = Store(db).known_urls()
+        assert first == {p.url for p in truth.articles(as_of=earlier)}
+
+        running.set_now(web.end)
+        start = len(running.requests)
+        result = crosspost(*crawl_args(running, sites, db))
+        assert result.returncode == 0, result.stderr[-3000:]
+        everything = {p.url for p in truth.articles()}
+        assert len(everything) > len(first)
+        assert Store(db).known_urls() == everything
+        requested = {
+            running.base_url(h).rstrip("/") + p for h, p in requested_paths(running, start)
+        }
+        assert not requested & first
+        assert f"{len(everything - first)} new articles" in result.stdout

@@ -1,0 +1,282 @@
+"""Known-pattern stripping, learned site and cross-site repeats, and the guard for copied bodies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dedupe.boilerplate import Learned, learn, load_patterns, normalise, strip
+from dedupe.errors import InputError
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+TRUTHS = [json.loads(p.read_text()) for p in sorted(PAGES.glob("*.truth.json"))]
+PATTERNS = load_patterns()
+
+# Ordinary body paragraphs that mention sources, copyright, newsletters, donations, sharing, ads.
+PROSE = [
+    "Source material for the report came from court filings and two former employees.",
+    "A source close to the negotiations said the deal could be signed before Friday.",
+    "Copyright disputes between the two publishers dragged on for most of the decade.",
+    "Copyright law was never meant to protect a list of ferry times, the judge wrote.",
+    "Subscribers to the parish newsletter were the first to hear about the closure.",
+    "She said she would subscribe to the idea only if the council paid for it.",
+    "Please donate what you can to the food bank, the volunteers told us, before winter.",
+    "The club asked members to support the youth team by turning up on Saturday mornings.",
+    "Share prices fell sharply after the announcement, wiping out a year of gains.",
+    "Facebook and Twitter both declined to comment on the leaked memo.",
+    "The advertisement, which ran for three weeks, promised free ferry rides for pensioners.",
+    "Read more carefully, the contract allows the firm to raise fees twice a year.",
+    "Related families from three villages gathered for the reopening of the chapel.",
+    "Photos by residents showed water reaching the windowsills on Quarry Lane.",
+    "Via the old ferry road, the harbour is a forty-minute drive from the nearest town.",
+    "First published in 1911, the Harbor Gazette ran for ninety years, then closed.",
+    "The original source of the river, a spring above the quarry, has run dry this summer.",
+    "Continue reading the minutes and you find the vote was never actually taken.",
+    "Visited by more than 2,000 people, the fair was the biggest in a decade.",
+    "Disclaimers printed on the ballot confused many older voters, the clerk said.",
+    "Note to self, the mayor joked, never schedule a hearing on market day.",
+    "All rights reserved by the original owners were transferred to the trust in 1998, "
+    "according to papers seen by this newspaper, which also show the price paid.",
+    "Featured in the exhibition are forty photographs of the valley before the dam.",
+    "Like this year's harvest, last year's was delayed by a wet September.",
+]
+
+BOILERPLATE = [
+    ("The original source of this article is Tidewater Post", "original-source"),
+    ("This article was originally published on Tidewater Post.", "attribution-line"),
+    ("This story first appeared at The Harbour Gazette", "attribution-line"),
+    ("Originally published at Tidewater Post.", "attribution-line"),
+    ("Republished with permission of Tidewater Post.", "attribution-line"),
+    ("Republished from Tidewater Post under a Creative Commons licence.", "attribution-line"),
+    ("Source: Tidewater Post", "attribution-line"),
+    ("Via: Tidewater Post", "attribution-line"),
+    ("© 2026 Tidewater Post", "copyright-line"),
+    ("Copyright © 2026 Tidewater Post. All rights reserved.", "copyright-line"),
+    ("(c) 2026 Harbour Gazette Ltd", "copyright-line"),
+    ("Copyright 2026 by the author", "copyright-line"),
+    ("Harbour Gazette Ltd. All Rights Reserved.", "copyright-line"),
+    ("Disclaimer: the views here belong to the author.", "disclaimer"),
+    ("Fair Use Notice: this page quotes material for commentary.", "disclaimer"),
+    (
+        "This page holds copyrighted material the use of which has not always been specifically "
+        "authorized by the owner.",
+        "disclaimer",
+    ),
+    (
+        "The views expressed in this article are the author's own and do not necessarily reflect "
+        "those of Harbour Gazette.",
+        "disclaimer",
+    ),
+    ("Note to readers: we are moving to a new address next month.", "note-to-readers"),
+    ("Editor's note: this piece was updated with the final vote count.", "note-to-readers"),
+    ("(Visited 1,234 times, 5 visits today)", "visit-counter"),
+    ("Visited 87 times", "visit-counter"),
+    ("12,480 views", "visit-counter"),
+    ("Share this:", "share-widget"),
+    ("Share on Facebook", "share-widget"),
+    ("Facebook Twitter Email Print", "share-widget"),
+    ("Tweet", "share-widget"),
+    ("Like this:", "like-widget"),
+    ("Like Loading...", "like-widget"),
+    ("Sign up for our newsletter and get the week's stories every Friday.", "newsletter-appeal"),
+    ("Subscribe to Harbour Gazette to get new posts in your inbox.", "newsletter-appeal"),
+    ("Subscribe now!", "newsletter-appeal"),
+    ("Follow us on Telegram", "newsletter-appeal"),
+    ("Harbour Gazette is reader-supported. Thank you.", "donation-appeal"),
+    ("Please support our journalism with a small monthly gift.", "donation-appeal"),
+    ("Donate to keep this site online.", "donation-appeal"),
+    ("Become a patron of independent reporting.", "donation-appeal"),
+    ("Featured image via Pixabay", "image-credit"),
+    ("Featured Image: harbour at dawn (Harbour Gazette)", "image-credit"),
+    ("Photo credit: Jane Moss", "image-credit"),
+    ("Image via Wikimedia", "image-credit"),
+    ("Read also: Ferry fares frozen for winter", "related-insert"),
+    ("Related: Harbour levy vote set for December", "related-insert"),
+    ("READ MORE: The bridge that nobody wanted", "related-insert"),
+    ("You may also like", "related-insert"),
+    ("Advertisement", "advertisement-marker"),
+    ("- Advertisement -", "advertisement-marker"),
+    ("Sponsored content", "advertisement-marker"),
+    ("Story continues below advertisement", "advertisement-marker"),
+    ("Continue reading at Tidewater Post »", "continue-reading"),
+    ("Continue reading", "continue-reading"),
+    ("Read the full article at Tidewater Post", "continue-reading"),
+]
+
+
+def test_patterns_come_from_the_data_file():
+    names = {p.name for p in PATTERNS.items}
+    assert {
+        "original-source",
+        "attribution-line",
+        "copyright-line",
+        "disclaimer",
+        "note-to-readers",
+        "visit-counter",
+        "share-widget",
+        "like-widget",
+        "newsletter-appeal",
+        "donation-appeal",
+        "image-credit",
+        "related-insert",
+        "advertisement-marker",
+        "continue-reading",
+    } <= names
+    assert all(p.description for p in PATTERNS.items)
+
+
+@pytest.mark.parametrize(("block", "reason"), BOILERPLATE)
+def test_known_boilerplate_is_matched(block, reason):
+    assert PATTERNS.match(block) == reason
+
+
+@pytest.mark.parametrize("paragraph", PROSE)
+def test_prose_is_never_matched(paragraph):
+    assert PATTERNS.match(paragraph) is None
+
+
+def test_fixture_truths_agree_with_patterns():
+    for truth in TRUTHS:
+        for paragraph in truth["body"]:
+            assert PATTERNS.match(paragraph) is None, paragraph
+        for block in truth["boilerplate"]:
+            assert PATTERNS.match(block["text"]) == block["reason"], block
+
+
+def test_site_patterns_are_named_and_checked():
+    patterns = load_patterns([r"^Harbour Gazette is on Mastodon"])
+    assert patterns.match("Harbour Gazette is on Mastodon too") == "site-pattern"
+    assert len(patterns) == len(PATTERNS) + 1
+    with pytest.raises(InputError, match="site-pattern"):
+        load_patterns([r"^(unclosed"])
+
+
+def test_strip_keeps_order_and_reports_reasons():
+    raw = "First paragraph of the story.\n\nShare this:\n  Second paragraph.  \nAdvertisement"
+    out = strip(raw, PATTERNS)
+    assert out.text == "First paragraph of the story.\nSecond paragraph."
+    assert out.removed == [
+        ("Share this:", "share-widget"),
+        ("Advertisement", "advertisement-marker"),
+    ]
+
+
+def test_normalise_ignores_case_spacing_and_counts():
+    assert normalise("(Visited 1,234 times, 5 visits today)") == normalise(
+        "(visited 98  times, 12 visits today)"
+    )
+    assert normalise("  Thanks for READING!  ") == "thanks for reading"
+    assert normalise("Thanks for reading") != normalise("Thanks for writing")
+
+
+# -- learning ------------------------------------------------------------------------------------
+
+FOOTER = "The Harbour Gazette is run by three volunteers from a shed on the quay."
+DISCLAIMER = "Pieces shown here belong to their writers; we share them so more people read them."
+
+
+TOPICS = [
+    "ferry",
+    "orchard",
+    "library",
+    "bridge",
+    "school",
+    "quarry",
+    "harbour",
+    "chapel",
+    "market",
+]
+PLACES = ["Millbrook", "Tessel", "Quarry Lane", "Oakfield", "Ashby", "Lowmoor", "Redwick", "Fenton"]
+
+
+def body(n: int) -> list[str]:
+    """Invented body paragraphs unique to piece `n` (they differ in words, not only digits)."""
+    topic, place = TOPICS[n % len(TOPICS)], PLACES[n % len(PLACES)]
+    return [
+        f"The council in {place} discussed the {topic} for most of the evening.",
+        f"Residents near the {topic} asked {place} officials for a safer crossing.",
+        f"The clerk read out a letter about the {topic}, which was sent on to the spring session.",
+    ]
+
+
+def article(n: int, *extra: str) -> str:
+    return "\n".join([*body(n), *extra])
+
+
+def test_learn_site_repeats_across_different_pieces():
+    articles = [(i, "gazette.example", article(i, FOOTER)) for i in range(1, 4)]
+    articles.append((9, "other.example", article(9)))
+    learned = learn(articles)
+    assert learned.reason(normalise(FOOTER), "gazette.example") == "site-repeat"
+    assert learned.reason(normalise(FOOTER), "other.example") is None  # only gazette's boilerplate
+    assert not learned.cross
+    assert len(learn(articles[:2] + articles[3:])) == 0  # two pieces are not enough
+    out = strip(articles[0][2], PATTERNS, learned, site="gazette.example")
+    assert out.text == "\n".join(body(1))
+    assert out.removed == [(FOOTER, "site-repeat")]
+
+
+def test_pages_of_one_piece_count_once():
+    # Three pages of the same piece (a cluster) on one site are not three pieces.
+    articles = [(i, "gazette.example", article(1, FOOTER)) for i in range(1, 4)]
+    assert len(learn(articles, {1: 50, 2: 50, 3: 50})) == 0
+    assert len(learn(articles)) == 0  # unclustered: recognised as one piece by shared blocks
+    articles.append((4, "gazette.example", article(4, FOOTER)))
+    assert len(learn(articles, {1: 50, 2: 50, 3: 50})) == 0  # still only two pieces
+
+
+def test_learn_cross_site_repeats():
+    # A publisher's disclaimer carried along under different pieces by copiers on several sites.
+    articles = [
+        (1, "current.example", article(1, DISCLAIMER)),
+        (2, "feedhub.example", article(2, DISCLAIMER)),
+        (3, "reader.example", article(3, DISCLAIMER)),
+    ]
+    learned = learn(articles, min_site_pages=3, min_clusters=3)
+    assert learned.reason(normalise(DISCLAIMER), "anywhere.example") == "cross-site-repeat"
+    assert learned.reason(normalise(body(1)[0]), "current.example") is None
+    out = strip(articles[1][2], PATTERNS, learned, site="feedhub.example")
+    assert out.removed == [(DISCLAIMER, "cross-site-repeat")]
+    assert len(learn(articles[:2])) == 0
+
+
+def test_copied_body_is_not_boilerplate():
+    # One piece copied by six sites, each adding its own footer: the body must survive.
+    sites = ["a.example", "b.example", "c.example", "d.example", "e.example", "f.example"]
+    copies = [(i, site, article(1, f"Footer of {site}")) for i, site in enumerate(sites)]
+    for cluster_of in ({i: 7 for i in range(len(sites))}, None):
+        learned = learn(copies, cluster_of)
+        for paragraph in body(1):
+            assert learned.reason(normalise(paragraph), "a.example") is None
+        assert strip(copies[0][2], PATTERNS, learned, site="a.example").text.startswith(body(1)[0])
+
+
+def test_copied_body_with_disclaimer_keeps_body_and_learns_disclaimer():
+    # Piece 1 copied to four sites plus two other pieces carrying the same disclaimer.
+    copies = [(i, f"s{i}.example", article(1, DISCLAIMER)) for i in range(4)]
+    others = [
+        (10, "s1.example", article(2, DISCLAIMER)),
+        (11, "s2.example", article(3, DISCLAIMER)),
+    ]
+    learned = learn(copies + others)
+    assert learned.reason(normalise(DISCLAIMER), None) == "cross-site-repeat"
+    assert all(learned.reason(normalise(p), None) is None for p in body(1))
+
+
+def test_rows_round_trip():
+    articles = [(i, "gazette.example", article(i, FOOTER, DISCLAIMER)) for i in range(1, 4)]
+    articles += [(i, f"x{i}.example", article(i, DISCLAIMER)) for i in range(4, 6)]
+    learned = learn(articles)
+    rows = learned.rows()
+    assert {r["reason"] for r in rows} == {"site-repeat", "cross-site-repeat"}
+    assert len({r["key"] for r in rows}) == len(rows)
+    for row in rows:
+        assert set(row) == {"key", "site", "text", "reason", "pages"}
+    site_row = next(r for r in rows if r["reason"] == "site-repeat" and r["text"] == FOOTER)
+    assert site_row["site"] == "gazette.example" and site_row["pages"] == 3
+    again = Learned.from_rows(json.loads(json.dumps(rows)))
+    assert again.rows() == rows
+    for _, site, raw in articles:
+        assert strip(raw, PATTERNS, again, site) == strip(raw, PATTERNS, learned, site)

@@ -1,0 +1,285 @@
+"""Exports: a small research database written in every format and read back with networkx."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import networkx as nx
+import pytest
+
+from dedupe import export as ex
+from dedupe.errors import ExportError
+from dedupe.spread import trace
+from dedupe.store import Store
+
+SITES = {
+    "small-harbour.example": ("Small Harbour News", "origin"),
+    "biggazette.example": ("Big Gazette", "republisher"),
+    "aggone.example": ("Agg One", "aggregator"),
+    "aggtwo.example": ("Agg Two", "aggregator"),
+}
+WIRE = "https://wire.example/stories/ferry-pier-closure"
+TEXT = "The harbour council voted to close the ferry pier.\nRepairs will take eleven weeks."
+
+
+def article(site: str, slug: str, **fields) -> dict:
+    return {
+        "url": f"https://{site}/news/{slug}",
+        "site": site,
+        "title": f"Story {slug}",
+        "fetched_at": "2024-05-10T00:00:00+00:00",
+        "raw_text": TEXT,
+        "text": TEXT,
+        **fields,
+    }
+
+
+def insert(store: Store, pieces: dict[int, list[dict]]) -> dict[str, int]:
+    """Store sites and articles, trace each piece and store clusters, members and edges."""
+    for site, (name, role) in SITES.items():
+        store.upsert_site(site, name=name, home_url=f"https://{site}/", role=role)
+    ids: dict[str, int] = {}
+    clusters, members, edges = [], [], []
+    for cluster_id, rows in pieces.items():
+        cluster_members = []
+        for row in rows:
+            article_id = store.add_article(row)
+            ids[row["url"]] = article_id
+            cluster_members.append({**row, "id": article_id, "kind": "copy"})
+        spread = trace(cluster_members)
+        clusters.append(
+            {
+                "id": cluster_id,
+                "origin_article_id": spread.origin_id,
+                "size": len(rows),
+                "sites": len({r["site"] for r in rows}),
+                "title": rows[0]["title"],
+            }
+        )
+        members += [
+            {
+                "cluster_id": cluster_id,
+                "article_id": m["id"],
+                "similarity": 1.0,
+                "kind": "origin" if m["id"] == spread.origin_id else "copy",
+            }
+            for m in cluster_members
+        ]
+        edges += [{"cluster_id": cluster_id, **e} for e in spread.edges]
+    store.replace_clusters(clusters, members, edges, next_id=max(pieces) + 1)
+    return ids
+
+
+@pytest.fixture
+def db(tmp_path):
+    """Cluster 1: wire (external) -> small -> big -> agg one, agg two. Cluster 2: big -> agg one,
+    agg two claiming an earlier date than its source. Plus an unclustered article."""
+    store = Store(tmp_path / "spread.db")
+    small = "https://small-harbour.example/news/pier"
+    big = "https://biggazette.example/news/pier"
+    ids = insert(
+        store,
+        {
+            1: [
+                article(
+                    "small-harbour.example",
+                    "pier",
+                    published="2024-05-01T08:00:00+00:00",
+                    attribution_url=WIRE,
+                    attribution_name="Wire Example",
+                ),
+                article(
+                    "biggazette.example",
+                    "pier",
+                    published="2024-05-01T10:00:00+00:00",
+                    attribution_url=small,
+                ),
+                article(
+                    "aggone.example",
+                    "pier",
+                    published="2024-05-01T12:30:00+00:00",
+                    attribution_url=big,
+                ),
+                article("aggtwo.example", "pier", published="2024-05-02", attribution_url=big),
+            ],
+            2: [
+                article("biggazette.example", "budget", published="2024-06-03T09:00:00+00:00"),
+                article(
+                    "aggone.example",
+                    "budget",
+                    published="2024-06-03T15:00:00+00:00",
+                    attribution_name="Big Gazette",
+                ),
+                article(
+                    "aggtwo.example",
+                    "budget",
+                    published="2024-06-01T09:00:00+00:00",
+                    canonical_url="https://biggazette.example/news/budget",
+                ),
+            ],
+        },
+    )
+    store.add_article(article("aggtwo.example", "weather"))
+    yield store, ids, tmp_path
+    store.close()
+
+
+def test_article_graph(db):
+    store, ids, _ = db
+    graph = ex.build_graph(store)
+    ext = "c1:external:https://wire.example/stories/ferry-pier-closure"
+    assert graph.number_of_nodes() == 8  # 7 clustered articles + the external wire story
+    assert graph.nodes[ext]["external"] is True and graph.nodes[ext]["site"] == "wire.example"
+    small, big = (
+        ids["https://small-harbour.example/news/pier"],
+        ids["https://biggazette.example/news/pier"],
+    )
+    agg2 = ids["https://aggtwo.example/news/pier"]
+    assert set(graph.edges) >= {(ext, small), (small, big), (big, agg2)}
+    assert graph.edges[small, big]["lag_hours"] == 2.0
+    assert graph.edges[small, big]["evidence"] == "attribution-link"
+    node = graph.nodes[small]
+    assert (node["role"], node["kind"], node["cluster_id"]) == ("origin", "origin", 1)
+    # Date-only, starting at its day; a copy claiming an earlier date starts at its source.
+    assert graph.nodes[agg2]["start"] == "2024-05-02T00:00:00"
+    early = ids["https://aggtwo.example/news/budget"]
+    assert graph.nodes[early]["published"] == "2024-06-01T09:00:00+00:00"
+    assert graph.nodes[early]["start"] == "2024-06-03T09:00:00"
+    assert ids["https://aggtwo.example/news/weather"] not in graph  # unclustered
+    one = ex.build_graph(store, cluster_id=2)
+    assert {d["cluster_id"] for _, d in one.nodes(data=True)} == {2}
+    assert one.number_of_nodes() == 3 and one.number_of_edges() == 2
+    assert nx.is_forest(one.to_undirected())
+
+
+def test_gexf_is_dynamic_and_reads_back(db):
+    store, ids, tmp_path = db
+    path = tmp_path / "spread.gexf"
+    summary = ex.export(store, "gexf", path)
+    assert (summary["nodes"], summary["edges"], summary["external"]) == (8, 7, 1)
+    xml = path.read_text()
+    assert 'mode="dynamic"' in xml and 'version="1.2"' in xml
+    graph = nx.read_gexf(path)
+    small = str(ids["https://small-harbour.example/news/pier"])
+    big = str(ids["https://biggazette.example/news/pier"])
+    assert graph.nodes[small]["start"] == "2024-05-01T08:00:00"
+    assert graph.nodes[small]["site"] == "small-harbour.example"
+    assert graph.edges[small, big]["start"] == "2024-05-01T10:00:00"
+    assert graph.edges[small, big]["confidence"] == pytest.approx(0.95)
+    assert graph.number_of_edges() == 7
+
+
+def test_graphml_has_no_none(db):
+    store, ids, tmp_path = db
+    path = tmp_path / "spread.graphml"
+    ex.export(store, "graphml", path)
+    assert "None" not in path.read_text()
+    graph = nx.read_graphml(path)
+    origin = str(ids["https://biggazette.example/news/budget"])
+    copy = str(ids["https://aggone.example/news/budget"])
+    assert graph.edges[origin, copy]["evidence"] == "attribution-name:Big Gazette"
+    assert graph.edges[origin, copy]["lag_hours"] == 6.0
+    assert "canonical_url" not in graph.nodes[origin]
+    assert graph.graph["generator"] == "crosspost"
+
+
+def test_node_link_json(db):
+    store, ids, tmp_path = db
+    path = tmp_path / "cluster1.json"
+    ex.export(store, "json", path, cluster_id=1)
+    data = json.loads(path.read_text())
+    assert {"nodes", "links", "graph"} <= set(data)
+    assert data["graph"]["cluster_id"] == 1 and data["graph"]["graph"] == "articles"
+    graph = nx.node_link_graph(data, edges="links")
+    assert graph.number_of_nodes() == 5 and graph.number_of_edges() == 4
+    agg2 = ids["https://aggtwo.example/news/pier"]
+    assert graph.nodes[agg2]["published"] == "2024-05-02"
+    assert next(iter(graph.in_edges(agg2, data=True)))[2]["lag_hours"] is None
+
+
+def test_csv_edges_and_nodes(db):
+    store, ids, tmp_path = db
+    path = tmp_path / "edges.csv"
+    summary = ex.export(store, "csv", path)
+    assert summary["files"] == [str(path), str(tmp_path / "edges.nodes.csv")]
+    with path.open(newline="") as f:
+        edges = list(csv.DictReader(f))
+    with (tmp_path / "edges.nodes.csv").open(newline="") as f:
+        nodes = {row["id"]: row for row in csv.DictReader(f)}
+    assert len(edges) == 7 and len(nodes) == 8
+    row = next(e for e in edges if e["target_url"] == "https://aggone.example/news/pier")
+    assert row["source_url"] == "https://biggazette.example/news/pier"
+    assert (row["source_site"], row["target_site"]) == ("biggazette.example", "aggone.example")
+    assert row["evidence"] == "attribution-link" and float(row["lag_hours"]) == 2.5
+    assert {"cluster_id", "confidence", "start", "external"} <= set(row)
+    origin = nodes[str(ids["https://small-harbour.example/news/pier"])]
+    assert (origin["kind"], origin["external"], origin["role"]) == ("origin", "false", "origin")
+
+
+def test_site_graph(db):
+    store, _, tmp_path = db
+    graph = ex.build_graph(store, sites=True)
+    assert set(graph) == {*SITES, "wire.example"}
+    assert graph.nodes["wire.example"]["external"] is True
+    assert graph.nodes["biggazette.example"]["role"] == "republisher"
+    flow = graph.edges["biggazette.example", "aggone.example"]
+    assert (flow["pieces"], flow["weight"], flow["median_lag_hours"]) == (2, 2, 4.25)
+    # Agrees with the store's site_flows view wherever both see the flow.
+    for row in store.site_flow_rows():
+        edge = graph.edges[row["source_site"], row["target_site"]]
+        assert (edge["pieces"], edge["median_lag_hours"]) == (
+            row["pieces"],
+            row["median_lag_hours"],
+        )
+    path = tmp_path / "sites.gexf"
+    ex.export(store, "gexf", path, sites=True)
+    assert nx.read_gexf(path).number_of_edges() == graph.number_of_edges()
+
+
+def test_cascades(db):
+    store, _, tmp_path = db
+    path = tmp_path / "cascades.txt"
+    ex.export(store, "cascades", path)
+    head, body = path.read_text().split("\n\n")
+    names = dict(line.split(",") for line in head.splitlines())
+    assert sorted(names.values()) == sorted(SITES)  # the external wire story has no time
+    number = {site: n for n, site in names.items()}
+    lines = body.strip().splitlines()
+    assert [line.split(";")[0] for line in lines] == ["1", "2"]
+    first = lines[0].split(";")[1].split(",")
+    order = [names[n] for n in first[::2]]
+    hours = [float(t) for t in first[1::2]]
+    assert order == [
+        "small-harbour.example",
+        "biggazette.example",
+        "aggone.example",
+        "aggtwo.example",
+    ]
+    assert hours == sorted(hours) and hours[1] - hours[0] == pytest.approx(2.0)
+    assert hours[0] == pytest.approx(1714550400 / 3600 + 8)
+    # The copy claiming an earlier date comes after its source.
+    second = lines[1].split(";")[1].split(",")
+    assert second[0] == number["biggazette.example"]
+
+
+def test_export_errors(db):
+    store, _, tmp_path = db
+    with pytest.raises(ExportError, match="unknown format 'pdf'.*gexf"):
+        ex.export(store, "pdf", tmp_path / "x.pdf")
+    with pytest.raises(ExportError, match="no cluster 99.*from 1 to 2"):
+        ex.export(store, "json", tmp_path / "x.json", cluster_id=99)
+    with pytest.raises(ExportError, match="does not exist"):
+        ex.export(store, "gexf", tmp_path / "missing" / "x.gexf")
+    with pytest.raises(ExportError, match="leave out --sites"):
+        ex.export(store, "cascades", tmp_path / "c.txt", sites=True)
+    with pytest.raises(ExportError, match="unknown format"):
+        ex.write(nx.DiGraph(), "dot", tmp_path / "x.dot")
+
+
+def test_empty_database_exports_empty_graph(tmp_path):
+    with Store(tmp_path / "empty.db") as store:
+        summary = ex.export(store, "json", tmp_path / "empty.json")
+        with pytest.raises(ExportError, match="crosspost cluster"):
+            ex.build_graph(store, cluster_id=1)
+    assert (summary["nodes"], summary["edges"]) == (0, 0)

@@ -1,0 +1,111 @@
+"""Signatures: shingling, and bit-for-bit equality with datasketch's MinHash."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from datasketch.hashfunc import sha1_hash32
+
+from dedupe.signatures import (
+    SignatureParams,
+    from_bytes,
+    is_empty,
+    profile,
+    shingle_hashes,
+    shingle_set,
+    shingles,
+    sign,
+    to_bytes,
+    to_minhash,
+)
+
+TEXTS = [
+    "Velar trin osk mabbe a drundel. Pelo pelo ska vintree!",
+    "Velar trin osk mabbe a drundel.\nPelo pelo ska vintree, dorsu quamix ul.",
+    "Three words only",
+    "",
+    "Ünïcode façade — ﬁne ligatures, CAPITALS and digits 2024 in “quotes”.",
+    " ".join(f"zel{i % 37}" for i in range(900)),
+]
+
+
+def datasketch_minhash(text: str, num_perm: int, seed: int, k: int = 5) -> MinHash:
+    m = MinHash(num_perm=num_perm, seed=seed)
+    for shingle in shingles(text, k):
+        m.update(shingle.encode("utf-8"))
+    return m
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7)])
+def test_sign_equals_datasketch_minhash(num_perm, seed):
+    params = SignatureParams(num_perm=num_perm, seed=seed)
+    sigs = sign(TEXTS, params)
+    assert sigs.shape == (len(TEXTS), num_perm) and sigs.dtype == np.uint64
+    for text, row in zip(TEXTS, sigs, strict=True):
+        expected = datasketch_minhash(text, num_perm, seed)
+        np.testing.assert_array_equal(row, expected.hashvalues.astype(np.uint64))
+        assert to_minhash(row, params) == expected
+
+
+def test_sign_spans_chunks_and_matches_profile():
+    params = SignatureParams(num_perm=32)
+    texts = TEXTS * 5  # 900-word texts push the work across several chunks
+    prof = profile(texts, params)
+    np.testing.assert_array_equal(prof.signatures, sign(texts, params))
+    prefix = MinHash(num_perm=32, seed=1)
+    prefix.update_batch([s.encode() for s in shingles(texts[-1], 5)[: params.prefix_shingles]])
+    np.testing.assert_array_equal(prof.prefix_signatures[-1], prefix.hashvalues)
+    np.testing.assert_array_equal(prof.shingle_sets[1], shingle_set(texts[1], params))
+
+
+def test_shingles_are_normalised_word_k_grams():
+    assert shingles("One, TWO three! four five six", 5) == [
+        "one two three four five",
+        "two three four five six",
+    ]
+    assert shingles("Short text here", 5) == ["short text here"]
+    assert shingles("  \n ", 5) == []
+    # Case, punctuation, line breaks and compatibility forms do not matter.
+    assert shingles("ﬁne Day,\nfine DAY", 2) == shingles("fine day fine day", 2)
+
+
+def test_shingle_hashes_are_datasketch_sha1_32():
+    hashes = shingle_hashes(TEXTS[1], 5)
+    assert hashes.dtype == np.uint32
+    assert hashes.tolist() == [sha1_hash32(s.encode("utf-8")) for s in shingles(TEXTS[1], 5)]
+    assert shingle_set("a b c a b c", 2).tolist() == sorted(set(shingle_hashes("a b c a b c", 2)))
+
+
+def test_empty_text_keeps_the_initial_signature():
+    row = sign([""], SignatureParams())[0]
+    assert is_empty(row) and not is_empty(sign(["a word"], SignatureParams())[0])
+    np.testing.assert_array_equal(row, MinHash().hashvalues)
+
+
+def test_bytes_round_trip_and_params_key():
+    params = SignatureParams()
+    row = sign(TEXTS[:1], params)[0]
+    data = to_bytes(row)
+    assert len(data) == 4 * params.num_perm
+    np.testing.assert_array_equal(from_bytes(data, params), row)
+    with pytest.raises(ValueError, match="re-sign"):
+        from_bytes(data, SignatureParams(num_perm=64))
+    keys = {
+        SignatureParams().key,
+        SignatureParams(num_perm=64).key,
+        SignatureParams(seed=2).key,
+        SignatureParams(shingle_words=4).key,
+    }
+    assert len(keys) == 4
+    assert "affine32" in params.key and "sha1" in params.key
+
+
+def test_estimates_follow_true_resemblance():
+    base = " ".join(f"w{i}" for i in range(400))
+    edited = base.replace("w10 ", "x10 ").replace("w200 ", "x200 ")
+    a, b = sign([base, edited], SignatureParams(num_perm=256))
+    true = len(set(shingles(base, 5)) & set(shingles(edited, 5))) / len(
+        set(shingles(base, 5)) | set(shingles(edited, 5))
+    )
+    assert abs(float(np.mean(a == b)) - true) < 0.06
