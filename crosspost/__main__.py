@@ -1,3 +1,3 @@
 from crosspost.cli import main
 
-main()
+main(prog_name="crosspost")

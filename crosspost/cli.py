@@ -44,6 +44,14 @@ def open_store(db: str) -> Store:
     return Store(path)
 
 
+def locked(db: str):
+    """Hold the database's run lock (after checking the path is a usable database)."""
+    from crosspost.lock import run_lock
+
+    open_store(db).close()
+    return run_lock(db)
+
+
 def setup_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
@@ -80,12 +88,17 @@ def main() -> None:
 # -- crawl, cluster, run -----------------------------------------------------------------------
 
 
-def _crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> dict:
-    from crawler.runner import parse_overrides, run_crawl
+def _crawl_inputs(sites_file: str, settings: tuple[str, ...]) -> tuple[list, dict]:
+    """Read the sites file and -s settings before anything touches the database."""
+    from crawler.runner import parse_overrides
     from crawler.sitelist import load_sites
 
-    sites = load_sites(sites_file)
-    overrides = parse_overrides(list(settings))
+    return load_sites(sites_file), parse_overrides(list(settings))
+
+
+def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
+    from crawler.runner import run_crawl
+
     store = open_store(db)
     setup_logging(verbose)
     before = store.article_count()
@@ -124,7 +137,9 @@ def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) ->
     Only each site's home page is needed: feeds, sitemaps and listings are discovered. The first
     crawl is full; later ones fetch only articles not stored yet.
     """
-    stats = _crawl(sites_file, db, settings, verbose)
+    sites, overrides = _crawl_inputs(sites_file, settings)
+    with locked(db):
+        stats = _crawl(sites, overrides, db, verbose)
     if not _crawl_ok(stats):
         sys.exit(EXIT_FAILED)
 
@@ -149,7 +164,8 @@ Example:
 def cluster(db: str, verbose: bool) -> None:
     """Strip boilerplate, sign, cluster copies and excerpts, and map the spread (incremental)."""
     setup_logging(verbose)
-    _cluster(db)
+    with locked(db):
+        _cluster(db)
 
 
 @main.command(
@@ -169,10 +185,9 @@ def run(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> N
 
     A lock file (DB.lock) stops overlapping runs; the exit code is 0 only if both steps worked.
     """
-    from crosspost.lock import run_lock
-
-    with run_lock(db):
-        stats = _crawl(sites_file, db, settings, verbose)
+    sites, overrides = _crawl_inputs(sites_file, settings)
+    with locked(db):
+        stats = _crawl(sites, overrides, db, verbose)
         _cluster(db)
     if not _crawl_ok(stats):
         sys.exit(EXIT_FAILED)
@@ -300,6 +315,10 @@ def demo(out: str, port: int, verbose: bool) -> None:
 
     Serves the sample web on loopback (one address per site, 127.0.1.N), crawls it with the real
     spider, clusters, exports spread graphs and prints what it found next to the web's own truth.
+
+    \b
+    Example:
+      crosspost demo --out demo-out && crosspost serve demo-out/demo.db
     """
     from crosspost.demo.run import run_demo
 

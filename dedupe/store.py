@@ -505,7 +505,9 @@ class Store:
     # -- crawl runs ----------------------------------------------------------------------------
 
     def start_run(self, settings: dict[str, Any], sites: int) -> int:
+        """Record a new crawl run; runs left 'running' by a killed process become 'interrupted'."""
         with self.db.conn:
+            self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             cursor = self.db.execute(
                 "INSERT INTO crawl_runs (started, sites, settings, status) VALUES (?, ?, ?, 'running')",
                 [now(), sites, json.dumps(settings, sort_keys=True, default=str)],
@@ -525,3 +527,40 @@ class Store:
                     "stats": json.dumps(stats, sort_keys=True, default=str),
                 },
             )
+
+    # -- reads for spread and export ---
+
+    def cluster_exists(self, cluster_id: int) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM clusters WHERE id = ?", [cluster_id]).fetchone()
+            is not None
+        )
+
+    def cluster_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM clusters ORDER BY id")]
+
+    def clustered_articles(self, cluster_id: int | None = None) -> list[dict]:
+        """Articles of clustered pieces with their cluster_id and kind, and their site's role."""
+        sql = (
+            "SELECT a.id, a.url, a.site, a.title, a.published, a.published_source, a.fetched_at, "
+            "a.canonical_url, a.attribution_url, a.attribution_name, m.cluster_id, m.kind, "
+            "m.similarity, m.containment, s.name AS site_name, s.role "
+            "FROM cluster_members m JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN sites s ON s.id = a.site"
+        )
+        if cluster_id is not None:
+            return list(self.db.query(sql + " WHERE m.cluster_id = ? ORDER BY a.id", [cluster_id]))
+        return list(self.db.query(sql + " ORDER BY m.cluster_id, a.id"))
+
+    def spread_edge_rows(self, cluster_id: int | None = None) -> list[dict]:
+        sql = (
+            "SELECT cluster_id, source_article_id, target_article_id, evidence, confidence, "
+            "lag_hours FROM spread_edges"
+        )
+        if cluster_id is not None:
+            return list(self.db.query(sql + " WHERE cluster_id = ? ORDER BY id", [cluster_id]))
+        return list(self.db.query(sql + " ORDER BY id"))
+
+    def site_flow_rows(self) -> list[dict]:
+        """The site_flows view: source_site, target_site, pieces, median_lag_hours."""
+        return list(self.db.query("SELECT * FROM site_flows ORDER BY source_site, target_site"))
