@@ -1,0 +1,596 @@
+"""Article extraction: main text (trafilatura), metadata (extruct, meta tags, htmldate), attribution.
+
+`extract(html, url)` returns the fields of an article row plus "signals" the crawler uses to tell
+articles from listings. The attribution ("The original source of this article is ...", "first
+appeared on ...") is read from the HTML here, before boilerplate stripping removes those lines.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import extruct
+import lxml.etree
+import lxml.html
+import trafilatura
+from htmldate import find_date
+from trafilatura.metadata import extract_author
+from w3lib.encoding import html_body_declared_encoding, read_bom
+
+from .errors import NotAnArticle
+from .urls import clean_url, site_id
+
+log = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+        "scholarlyarticle",
+        "techarticle",
+        "socialmediaposting",
+    }
+)
+
+# File signatures of formats that are never HTML.
+_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"wOFF",
+    b"wOF2",
+    b"\x7fELF",
+    b"\x00\x00\x01\x00",
+)
+_HTML_TAG = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|p|div|article|main|title|h[1-6]|section|span|br|table|meta)\b",
+    re.IGNORECASE,
+)
+_FEED_ROOT = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|urlset|sitemapindex|rdf:rdf)\b",
+    re.I | re.S,
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+# Attribution phrases, strongest first. The match is searched in one text node; the link and the
+# outlet name come from the nearest block element around it.
+_ATTRIBUTION = [
+    re.compile(
+        r"\b(?:(?:originally|first) (?:published|appeared|posted|ran) (?:on|at|in|by)"
+        r"|the original source of this (?:article|story|post|piece) is"
+        r"|republished (?:from|with (?:the )?permission (?:of|from)|courtesy of)"
+        r"|reprinted (?:from|with (?:the )?permission (?:of|from)))\b\s*:?",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:(?:continue|keep) reading (?:at|on)"
+        r"|read the (?:full|original|whole|rest of the) (?:article|story|post|piece) (?:at|on))\b",
+        re.I,
+    ),
+    # A credit line that starts the block: "Source: Outlet", "Via Outlet" (short, with a link for via).
+    re.compile(r"^\s*(?:source\s*:|via\b\s*:?)", re.I),
+]
+_ANY_ATTRIBUTION = re.compile("|".join(f"(?:{p.pattern})" for p in _ATTRIBUTION), re.I)
+_BLOCK_TAGS = frozenset(
+    {"p", "li", "div", "td", "dd", "dt", "blockquote", "figcaption", "small"}
+    | {"footer", "aside", "section", "article", "header", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_MAX_CREDIT_CHARS = 400
+_NAME_END = re.compile(r"[.,;:|()\[\]»›→…]|\s[-–—]\s")
+_TITLE_SEP = re.compile(r"\s+[|\-–—:·•»]\s+")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=[/\-_.]|$)")
+_ISO_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_META_DATE_NAMES = (
+    "article:published_time",
+    "og:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "published_time",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "citation_publication_date",
+    "parsely-pub-date",
+    "sailthru.date",
+)
+_META_AUTHOR_NAMES = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+_WORD = re.compile(r"\w+")
+_MIN_PARAGRAPH_WORDS = 8
+# Fewer words than this is a menu or a stub, not text; the crawler applies its own, higher bars.
+MIN_WORDS = 5
+# Below this many words the fast pass may have missed the body: run trafilatura's fallbacks too.
+_FAST_ENOUGH_WORDS = 150
+
+
+def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[str, Any]:
+    """Extract one page: metadata, attribution, main text (one block per line) and page signals.
+
+    Bytes are decoded from the declared charset, else UTF-8, else cp1252. Raises NotAnArticle with
+    reason "empty", "too-large", "binary", "not-html", "bad-encoding" or "no-main-text".
+    """
+    text = _decode(html, max_bytes)
+    tree = _parse(text)
+    page_site = site_id(url)
+    data = _structured(tree, url)
+    jsonld = _jsonld_items(data)
+    article_ld = next((i for i in jsonld if _types(i) & ARTICLE_TYPES), jsonld[0] if jsonld else {})
+    metas = _meta_map(tree)
+
+    raw_text = _main_text(tree, url)
+    if len(_WORD.findall(raw_text)) < MIN_WORDS:
+        raise NotAnArticle(
+            "no-main-text", "no article text found; is this a listing or an app page?"
+        )
+
+    canonical = _canonical(tree, metas, url)
+    attribution_url, attribution_name = _attribution(tree, url, page_site)
+    foreign_canonical = bool(canonical) and site_id(canonical) not in ("", page_site)
+    if attribution_url is None and attribution_name is None and foreign_canonical:
+        attribution_url = canonical  # weaker hint: the page says its original lives elsewhere
+    if foreign_canonical:
+        _drop_canonical(tree)  # so htmldate does not date this page by the other page's URL
+    published, published_source = _published(tree, data, article_ld, metas, url)
+    words = len(_WORD.findall(raw_text))
+    return {
+        "url": clean_url(url),
+        "title": _title(tree, article_ld, metas, page_site),
+        "author": _author(tree, article_ld, metas),
+        "published": published,
+        "published_source": published_source,
+        "canonical_url": canonical,
+        "attribution_url": attribution_url,
+        "attribution_name": attribution_name,
+        "raw_text": raw_text,
+        "lang": _lang(tree, metas),
+        "signals": {
+            "og_type": metas.get("og:type"),
+            "jsonld_types": sorted({t for item in jsonld for t in _types(item, lower=False)}),
+            "word_count": words,
+            "paragraphs": sum(
+                len(_WORD.findall(b)) >= _MIN_PARAGRAPH_WORDS for b in raw_text.split("\n")
+            ),
+            "link_density": _link_density(tree),
+            "has_time_element": bool(tree.xpath("//time")),
+        },
+    }
+
+
+# -- input checks ------------------------------------------------------------------------------
+
+
+def _decode(html: str | bytes, max_bytes: int) -> str:
+    """The page as text, or NotAnArticle for empty, oversized, binary, non-HTML or undecodable input."""
+    if isinstance(html, str):
+        data = html.encode("utf-8", "surrogatepass")
+    elif isinstance(html, bytes | bytearray | memoryview):
+        data = bytes(html)
+    else:
+        raise TypeError(f"extract() needs str or bytes, not {type(html).__name__}")
+    if not data.strip():
+        raise NotAnArticle("empty", "the page has no content")
+    if len(data) > max_bytes:
+        raise NotAnArticle("too-large", f"{len(data)} bytes is over the limit of {max_bytes}")
+    bom_encoding, bom = read_bom(data)
+    head = data[:4096]
+    if not bom_encoding and (b"\x00" in head or head.startswith(_MAGIC)):
+        raise NotAnArticle("binary", "the content is binary, not HTML")
+    text = html if isinstance(html, str) else _decode_bytes(data, bom_encoding, bom)
+    sniff = text[:65536].encode("utf-8", "replace")
+    if _FEED_ROOT.match(sniff) or sniff.lstrip()[:1] in (b"{", b"[") or not _HTML_TAG.search(sniff):
+        raise NotAnArticle("not-html", "no HTML markup (a feed, JSON or plain text?)")
+    return text
+
+
+def _decode_bytes(data: bytes, bom_encoding: str | None, bom: bytes | None) -> str:
+    """Decode with the BOM, else the declared charset, then UTF-8, then cp1252."""
+    if bom_encoding:
+        try:
+            return data[len(bom or b"") :].decode(bom_encoding)
+        except UnicodeDecodeError as err:
+            raise NotAnArticle(
+                "bad-encoding", f"byte order mark says {bom_encoding}: {err}"
+            ) from err
+    declared = html_body_declared_encoding(data[:8192])  # w3lib maps latin-1 & co to cp1252
+    tried: list[str] = []
+    for encoding in dict.fromkeys(e for e in (declared, "utf-8", "cp1252") if e):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            tried.append(encoding)
+            continue
+        if tried:
+            log.debug("decoded as %s after %s failed", encoding, ", ".join(tried))
+        return text
+    raise NotAnArticle("bad-encoding", f"not valid as {', '.join(tried)}")
+
+
+def _parse(text: str) -> lxml.html.HtmlElement:
+    """Parse to an lxml tree (an XML declaration in a str would make lxml refuse it)."""
+    try:
+        tree = lxml.html.document_fromstring(_XML_DECL.sub("", text, count=1))
+    except (lxml.etree.ParserError, ValueError) as err:
+        raise NotAnArticle("not-html", f"cannot parse as HTML: {err}") from err
+    for bad in tree.xpath("//script[not(@type='application/ld+json')]|//style|//noscript"):
+        bad.drop_tree()
+    body = tree.find("body")
+    if body is None or not body.text_content().strip():
+        raise NotAnArticle("empty", "the page body has no text")
+    return tree
+
+
+def _main_text(tree: lxml.html.HtmlElement, url: str) -> str:
+    """trafilatura's main text, precision-oriented; its slower fallbacks run only on thin results."""
+    text = ""
+    for fast in (True, False):
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            fast=fast,
+            favor_precision=True,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=False,
+        )
+        text = _blocks(doc.text if doc is not None else "")
+        if len(_WORD.findall(text)) >= _FAST_ENOUGH_WORDS:
+            break
+    return text
+
+
+def _blocks(text: str) -> str:
+    """One stripped, non-empty block per line."""
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+# -- structured data and meta tags ---------------------------------------------------------------
+
+
+def _structured(tree: lxml.html.HtmlElement, url: str) -> dict[str, list]:
+    try:
+        return extruct.extract(
+            tree,
+            base_url=url,
+            syntaxes=["json-ld", "opengraph", "microdata"],
+            uniform=True,
+            errors="ignore",
+        )
+    except Exception as err:  # extruct raises many kinds on odd markup; metadata is optional
+        log.debug("structured data unreadable on %s: %s", url, err)
+        return {}
+
+
+def _jsonld_items(data: dict[str, list]) -> list[dict]:
+    """JSON-LD nodes, with @graph containers flattened."""
+    out: list[dict] = []
+    stack = list(data.get("json-ld") or [])
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item
+        elif isinstance(item, dict):
+            if isinstance(item.get("@graph"), list):
+                stack[:0] = item["@graph"]
+            if "@type" in item:
+                out.append(item)
+    return out
+
+
+def _types(item: dict, *, lower: bool = True) -> set[str]:
+    raw = item.get("@type")
+    names = raw if isinstance(raw, list) else [raw]
+    clean = {str(n).rsplit("/", 1)[-1] for n in names if n}
+    return {n.lower() for n in clean} if lower else clean
+
+
+def _meta_map(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """First value of each <meta> by lowercased name/property/itemprop."""
+    out: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = (meta.get("content") or meta.get("datetime") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key:
+                out.setdefault(key, content)
+    return out
+
+
+def _names(value: Any) -> list[str]:
+    """Names from a JSON-LD author/publisher value (str, dict or list of them)."""
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    if isinstance(value, dict):
+        value = value.get("name")
+        return _names(value) if isinstance(value, list | dict) else ([value] if value else [])
+    return [str(value).strip()] if value and str(value).strip() else []
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+# -- title, author, language ----------------------------------------------------------------------
+
+
+def _title(tree, article_ld: dict, metas: dict[str, str], page_site: str) -> str | None:
+    """og:title, JSON-LD headline, <h1>, then <title>; a site-name segment is cut off."""
+    site_names = {_compact(n) for n in _names(article_ld.get("publisher")) if n}
+    site_names |= {_compact(metas.get(k, "")) for k in ("og:site_name", "application-name")}
+    site_names |= {_compact(page_site), _compact(page_site.rsplit(".", 1)[0])}
+    site_names.discard("")
+    h1 = next((t for t in (_text(h) for h in tree.iter("h1")) if t), None)
+    title_tag = _text(tree.find(".//title")) if tree.find(".//title") is not None else None
+    for candidate, is_title_tag in (
+        (metas.get("og:title"), False),
+        (_first_str(article_ld.get("headline") or article_ld.get("name")), False),
+        (h1, False),
+        (title_tag, True),
+    ):
+        if candidate and candidate.strip():
+            return _cut_site_name(" ".join(candidate.split()), site_names, is_title_tag)
+    return None
+
+
+def _cut_site_name(title: str, site_names: set[str], is_title_tag: bool) -> str:
+    parts = _TITLE_SEP.split(title)
+    if len(parts) < 2:
+        return title
+    seps = _TITLE_SEP.findall(title)
+    if _compact(parts[-1]) in site_names:
+        return title[: title.rfind(seps[-1])].strip()
+    if _compact(parts[0]) in site_names:
+        return title[title.find(seps[0]) + len(seps[0]) :].strip()
+    if is_title_tag and seps[-1].strip() == "|":
+        return title[
+            : title.rfind(seps[-1])
+        ].strip()  # "Headline | Anything": a pipe marks the site
+    return title
+
+
+def _first_str(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if isinstance(value, str | int | float) else None
+
+
+def _text(el) -> str:
+    return " ".join(el.text_content().split()) if el is not None else ""
+
+
+def _author(tree, article_ld: dict, metas: dict[str, str]) -> str | None:
+    """JSON-LD author, then author meta tags (not URLs), then trafilatura's byline finder."""
+    names = _names(article_ld.get("author"))
+    if not names:
+        for key in _META_AUTHOR_NAMES:
+            value = metas.get(key, "")
+            if value and not value.startswith(("http://", "https://", "@")):
+                names = [value]
+                break
+    author = ", ".join(dict.fromkeys(names)) if names else extract_author(tree)
+    if author:
+        author = re.sub(r"^by\s+", "", " ".join(author.split()), flags=re.I)
+    return author or None
+
+
+def _lang(tree, metas: dict[str, str]) -> str | None:
+    raw = tree.get("lang") or metas.get("content-language") or metas.get("og:locale") or ""
+    primary = re.split(r"[-_]", raw.strip())[0].lower()
+    return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str | None:
+    """ISO 8601 from a date string; date only when the source shows no time."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if _ISO_DATE_ONLY.match(value[:10]) and (len(value) == 10 or value[10] not in "T "):
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed.replace(microsecond=0).isoformat()
+
+
+def _published(
+    tree, data: dict, article_ld: dict, metas: dict, url: str
+) -> tuple[str | None, str | None]:
+    """(ISO date, source): JSON-LD, meta/microdata, <time>, htmldate, then the URL."""
+    value = _iso(_first_str(article_ld.get("datePublished") or article_ld.get("dateCreated")))
+    if value:
+        return value, "json-ld"
+    for key in _META_DATE_NAMES:
+        value = _iso(metas.get(key))
+        if value:
+            return value, "meta"
+    for item in data.get("microdata") or []:
+        props = item.get("properties", {}) if isinstance(item, dict) else {}
+        value = _iso(_first_str(props.get("datePublished")))
+        if value:
+            return value, "meta"
+    for node in _time_elements(tree):
+        value = _iso(node.get("datetime"))
+        if value:
+            return value, "time-element"
+    try:
+        # Markup-only search: the extensive one also dates pages by the links they list.
+        value = find_date(tree, extensive_search=False, original_date=True)
+    except Exception as err:  # htmldate is a heuristic; a crash there must not lose the article
+        log.debug("htmldate failed on %s: %s", url, err)
+        value = None
+    if value:
+        return value, "htmldate"
+    match = _URL_DATE.search(urlsplit(url).path)
+    if match:
+        try:
+            return date(*map(int, match.groups())).isoformat(), "url"
+        except ValueError:
+            pass
+    return None, None
+
+
+def _time_elements(tree) -> Iterator:
+    """<time datetime> elements, the ones marked as the publication date first."""
+    marked = tree.xpath(
+        "//time[@datetime][@pubdate or @itemprop='datePublished' or contains(@class, 'publish')]"
+    )
+    scoped = tree.xpath("//article//time[@datetime] | //main//time[@datetime]")
+    yield from marked
+    yield from scoped
+    yield from tree.xpath("//time[@datetime]")
+
+
+# -- canonical URL and attribution --------------------------------------------------------------
+
+
+def _canonical(tree, metas: dict[str, str], url: str) -> str | None:
+    hrefs = tree.xpath(
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+    )
+    for href in [*hrefs, metas.get("og:url")]:
+        if href and href.strip():
+            absolute = urljoin(url, href.strip())
+            if absolute.startswith(("http://", "https://")):
+                return clean_url(absolute)
+    return None
+
+
+def _drop_canonical(tree) -> None:
+    for el in tree.xpath("//link[contains(@rel, 'canonical')] | //meta[@property='og:url']"):
+        el.drop_tree()
+
+
+def _block_of(node) -> Any:
+    while node is not None and node.tag not in _BLOCK_TAGS:
+        node = node.getparent()
+    return node
+
+
+def _attribution(tree, url: str, page_site: str) -> tuple[str | None, str | None]:
+    """(URL, outlet name) from credit lines such as 'originally published at <a>Outlet</a>'."""
+    body = tree.find("body")
+    if body is None:
+        return None, None
+    best: tuple[int, str | None, str | None] | None = None
+    for node in body.xpath(".//text()[normalize-space()]"):
+        if not _ANY_ATTRIBUTION.search(node):
+            continue
+        for rank, phrase in enumerate(_ATTRIBUTION[: best[0] if best else None]):
+            match = phrase.search(str(node))
+            if not match:
+                continue
+            parent = node.getparent()
+            block = _block_of(parent.getparent() if node.is_tail else parent)
+            block_text = _text(block) if block is not None else ""
+            if not block_text or len(block_text) > _MAX_CREDIT_CHARS:
+                continue
+            if rank == 2 and not phrase.match(block_text):
+                continue  # "Source:" must open the block
+            found = _credit(block, block_text, match.group(0), rank, url, page_site)
+            if found is not None:
+                best = (rank, *found)
+                break
+        if best is not None and best[0] == 0:
+            break
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _credit(
+    block, block_text: str, phrase: str, rank: int, url: str, page_site: str
+) -> tuple[str | None, str | None] | None:
+    """The linked URL and the outlet named in a credit block, or None when it names nothing."""
+    links = []
+    for a in block.iter("a"):
+        href = urljoin(url, (a.get("href") or "").strip())
+        if href.startswith(("http://", "https://")):
+            links.append((clean_url(href), _text(a)))
+    elsewhere = [link for link in links if site_id(link[0]) != page_site]
+    link_url, link_name = (elsewhere or links or [(None, "")])[0]
+    phrase = phrase.strip().lower()
+    if rank == 2:
+        # "Source:" / "Via" count only as a bare credit: the block is little more than the link.
+        rest = block_text[len(phrase) :].strip(" .:")
+        if link_url is None or len(rest) > 80 or len(link_name) < len(rest) / 2:
+            return None
+    if link_name and phrase not in link_name.lower():
+        name = _outlet_name(link_name)
+    else:  # the phrase itself is in the link ("Continue reading at Outlet"): name follows it
+        start = block_text.lower().find(phrase)
+        name = _outlet_name(block_text[start + len(phrase) :]) if start >= 0 else None
+    if link_url is None and not name:
+        return None
+    return link_url, name
+
+
+def _outlet_name(text: str) -> str | None:
+    """A short outlet name: text up to the first sentence punctuation, trimmed."""
+    name = _NAME_END.split(text.strip(), maxsplit=1)[0].strip(" \"'“”‘’")
+    if not name or len(name) > 80 or name.startswith(("http://", "https://")):
+        return None
+    return name
+
+
+# -- signals -------------------------------------------------------------------------------------
+
+
+def _link_density(tree) -> float:
+    """Share of the main region's text that sits inside links (high on listings)."""
+    articles = tree.xpath("//article")
+    mains = tree.xpath("//main | //*[@role='main']")
+    if len(articles) == 1:
+        region = articles[0]
+    elif mains:
+        region = mains[0]
+    else:
+        region = tree.find("body")
+    if region is None:
+        return 0.0
+    skip = {"nav", "header", "footer", "aside", "form"} if region.tag == "body" else set()
+    total = linked = 0
+    for node in region.xpath(".//text()"):
+        parent = node.getparent()
+        owner = parent.getparent() if node.is_tail else parent
+        length = len(node.strip())
+        if not length or any(a.tag in skip for a in owner.iterancestors()) or owner.tag in skip:
+            continue
+        total += length
+        if owner.tag == "a" or any(a.tag == "a" for a in owner.iterancestors()):
+            linked += length
+    return round(linked / total, 3) if total else 0.0
