@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-ARTICLE_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "opinionnewsarticle",
-        "reviewnewsarticle",
-        "backgroundnewsarticle",
-        "blogposting",
-        "liveblogposting",
-        "report",
-        "scholarlyarticle",
-        "techarticle",
-        "socialmediaposting",
-    }
-)
+from dedupe.text import ARTICLE_TYPES
+
 # An excerpt on a community site can be short; a listing is mostly links.
 MIN_WORDS_DECLARED = 60
 MIN_WORDS_DATED = 100
