@@ -1,0 +1,242 @@
+"""LSH candidates for near-duplicates, persisted in a small bucket store and built incrementally.
+
+Two band spaces share one store:
+
+* full signatures (bands 0..bands-1) find copies. The threshold is set low (0.35, giving 37 bands
+  of 3 rows at 128 permutations): an edited copy at Jaccard 0.5 is a candidate with p ~ 0.99,
+  at 0.6 with p ~ 1. Candidates are cheap to check exactly (dedupe.clusters.verify), a missed
+  copy is not, so recall wins over precision here.
+* prefix signatures (bands PREFIX_BAND_OFFSET + i) find excerpts. An aggregator's excerpt is
+  the first 30-50% of a piece, so its Jaccard with the whole is low (0.3-0.5, lower still for
+  shorter excerpts) and a Jaccard LSH misses it. Its *start*, though, is the piece's start: the
+  MinHash of each text's first `prefix_shingles` shingles (about 60 words) is near-identical
+  for a piece, its copies and its excerpts of any length past ~60 words, and tolerates an
+  added lead-in line. This costs one more signature per text and a second set of bands, and
+  needs no size partitioning (LSH Ensemble) or inverted index of rare shingles. Its blind
+  spot: excerpts taken from the middle of a piece (rare for "continue reading" posts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .signatures import SignatureParams, is_empty
+
+COPY_LSH_THRESHOLD = 0.35  # Jaccard at which the full-signature bands are tuned
+PREFIX_LSH_THRESHOLD = 0.4  # Jaccard of prefixes at which the prefix bands are tuned
+PREFIX_BAND_OFFSET = 1000  # prefix band ids start here, apart from the full-signature bands
+FALSE_POSITIVE_WEIGHT = 0.3  # choose_bands: a missed copy costs more than an extra check
+FALSE_NEGATIVE_WEIGHT = 0.7
+
+_PRIME64 = np.uint64(0x100000001B3)
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_EMPTY_KEYS = np.zeros((0, 0), dtype=np.int64)
+
+Key = tuple[int, int]  # (band, bucket)
+
+
+@runtime_checkable
+class BucketStore(Protocol):
+    """Where LSH buckets live: in memory, SQLite (dedupe.store.Store), later Redis."""
+
+    def add_buckets(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Index rows of (band, bucket, article_id)."""
+
+    def bucket_members(self, band: int, bucket: int) -> list[int]:
+        """Article ids in one bucket."""
+
+
+class MemoryBuckets:
+    """A BucketStore in a dict; also offers the batch lookup `members_of_many`."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[Key, list[int]] = defaultdict(list)
+
+    def add_buckets(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        for band, bucket, article_id in rows:
+            self._buckets[(int(band), int(bucket))].append(int(article_id))
+
+    def bucket_members(self, band: int, bucket: int) -> list[int]:
+        return list(self._buckets.get((band, bucket), ()))
+
+    def members_of_many(self, keys: Iterable[Key]) -> dict[Key, list[int]]:
+        """Members of many (band, bucket) keys at once; keys with no member are left out."""
+        found = {}
+        for key in keys:
+            members = self._buckets.get(key)
+            if members:
+                found[key] = list(members)
+        return found
+
+    def __len__(self) -> int:
+        return sum(len(m) for m in self._buckets.values())
+
+
+def choose_bands(
+    num_perm: int,
+    threshold: float,
+    false_positive_weight: float = FALSE_POSITIVE_WEIGHT,
+    false_negative_weight: float = FALSE_NEGATIVE_WEIGHT,
+) -> tuple[int, int]:
+    """(bands, rows) with bands * rows <= num_perm minimising weighted false positive/negative
+    areas under the LSH S-curve around `threshold` (datasketch's criterion, weighted to recall)."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    s = np.linspace(0.0, 1.0, 1001)
+    below, above = s <= threshold, s >= threshold
+    best: tuple[float, int, int] | None = None
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        # More bands at a given row count only raise the curve; try every count.
+        b = np.arange(1, bands + 1)[:, None]
+        p = 1.0 - (1.0 - s[None, :] ** rows) ** b
+        fp = np.trapezoid(np.where(below, p, 0.0), s, axis=1)
+        fn = np.trapezoid(np.where(above, 1.0 - p, 0.0), s, axis=1)
+        error = false_positive_weight * fp + false_negative_weight * fn
+        i = int(np.argmin(error))
+        if best is None or error[i] < best[0] - 1e-12:
+            best = (float(error[i]), i + 1, rows)
+    assert best is not None
+    return best[1], best[2]
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Bucket of each band of each signature: (n, bands) signed 64-bit hashes of the rows."""
+    sigs = np.asarray(sigs, dtype=np.uint64)
+    if sigs.ndim != 2 or sigs.shape[1] < bands * rows:
+        raise ValueError(
+            f"signatures of shape {sigs.shape} cannot fill {bands} bands x {rows} rows"
+        )
+    x = sigs[:, : bands * rows].reshape(len(sigs), bands, rows)
+    h = np.full((len(sigs), bands), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
+    for j in range(rows):
+        h = (h ^ x[:, :, j]) * _PRIME64
+        h ^= h >> np.uint64(29)
+    shift, m1, m2 = _FMIX64
+    h ^= h >> shift
+    h *= m1
+    h ^= h >> shift
+    h *= m2
+    h ^= h >> shift
+    return h.view(np.int64)
+
+
+class LSHIndex:
+    """Banded MinHash LSH over a BucketStore, for copies (full) and excerpts (prefix).
+
+    Pass `prefix_sigs` (Profiles.prefix_signatures) wherever sigs go to enable the excerpt
+    search; without them only the full-signature bands are used.
+    """
+
+    def __init__(
+        self,
+        buckets: BucketStore,
+        params: SignatureParams,
+        bands: int | None = None,
+        rows: int | None = None,
+        prefix_bands: int | None = None,
+        prefix_rows: int | None = None,
+    ):
+        self.buckets = buckets
+        self.params = params
+        if bands is None or rows is None:
+            bands, rows = choose_bands(params.num_perm, COPY_LSH_THRESHOLD)
+        if prefix_bands is None or prefix_rows is None:
+            prefix_bands, prefix_rows = choose_bands(params.num_perm, PREFIX_LSH_THRESHOLD)
+        for b, r in ((bands, rows), (prefix_bands, prefix_rows)):
+            if b < 1 or r < 1 or b * r > params.num_perm:
+                raise ValueError(f"{b} bands x {r} rows do not fit {params.num_perm} permutations")
+        if bands > PREFIX_BAND_OFFSET:
+            raise ValueError(f"at most {PREFIX_BAND_OFFSET} bands")
+        self.bands, self.rows = bands, rows
+        self.prefix_bands, self.prefix_rows = prefix_bands, prefix_rows
+
+    @property
+    def key(self) -> str:
+        """Signature params plus banding: store it, and rebuild the buckets when it changes."""
+        return (
+            f"{self.params.key}/lsh={self.bands}x{self.rows}"
+            f"/prefix-lsh={self.prefix_bands}x{self.prefix_rows}"
+        )
+
+    def _keys(self, sigs: np.ndarray, prefix_sigs: np.ndarray | None) -> list[list[Key]]:
+        """(band, bucket) keys of each signature; none for a text without words."""
+        sigs = np.atleast_2d(np.asarray(sigs, dtype=np.uint64))
+        full = band_keys(sigs, self.bands, self.rows)
+        prefix = _EMPTY_KEYS
+        if prefix_sigs is not None:
+            prefix_sigs = np.atleast_2d(np.asarray(prefix_sigs, dtype=np.uint64))
+            if len(prefix_sigs) != len(sigs):
+                raise ValueError("sigs and prefix_sigs differ in length")
+            prefix = band_keys(prefix_sigs, self.prefix_bands, self.prefix_rows)
+        out: list[list[Key]] = []
+        for i, row in enumerate(sigs):
+            if is_empty(row):
+                out.append([])
+                continue
+            keys = [(band, int(bucket)) for band, bucket in enumerate(full[i].tolist())]
+            if len(prefix):
+                keys += [
+                    (PREFIX_BAND_OFFSET + band, int(bucket))
+                    for band, bucket in enumerate(prefix[i].tolist())
+                ]
+            out.append(keys)
+        return out
+
+    def _lookup(self, keys: Iterable[Key]) -> Mapping[Key, list[int]]:
+        """Stored members of many keys, batched when the store can."""
+        unique = set(keys)
+        batch = getattr(self.buckets, "members_of_many", None)
+        if batch is not None:
+            return batch(unique)
+        return {key: self.buckets.bucket_members(*key) for key in unique}
+
+    def insert(
+        self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
+    ) -> None:
+        """Index articles (ids in the order of the signature rows)."""
+        keys = self._keys(sigs, prefix_sigs)
+        if len(keys) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(keys)} signatures")
+        self.buckets.add_buckets(
+            (band, bucket, int(article_id))
+            for article_id, row in zip(ids, keys, strict=True)
+            for band, bucket in row
+        )
+
+    def query(self, sig: np.ndarray, prefix_sig: np.ndarray | None = None) -> set[int]:
+        """Indexed articles sharing a bucket with this signature (or its prefix signature)."""
+        keys = self._keys(sig, None if prefix_sig is None else prefix_sig)[0]
+        found = self._lookup(keys)
+        return {member for key in keys for member in found.get(key, ())}
+
+    def candidates(
+        self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
+    ) -> set[tuple[int, int]]:
+        """Pairs (a, b), a < b, of new articles with indexed ones and with each other.
+
+        Does not index the new articles: call insert() afterwards. Ids already indexed may be
+        passed again (their self-pairs are left out).
+        """
+        keys = self._keys(sigs, prefix_sigs)
+        if len(keys) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(keys)} signatures")
+        new: dict[Key, set[int]] = defaultdict(set)
+        for article_id, row in zip(ids, keys, strict=True):
+            for key in row:
+                new[key].add(int(article_id))
+        stored = self._lookup(new)
+        pairs: set[tuple[int, int]] = set()
+        for key, members in new.items():
+            others = set(stored.get(key, ())) | members
+            if len(others) < 2:
+                continue
+            for a in members:
+                for b in others:
+                    if a != b:
+                        pairs.add((a, b) if a < b else (b, a))
+        return pairs

@@ -1,0 +1,328 @@
+"""Verification and clustering: copies and excerpts together, hard negatives apart, stable ids.
+
+All texts come from a small seeded generator of invented words (Lorem below), also used by
+tests/test_index.py.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dedupe.clusters import (
+    COPY,
+    COPY_RESEMBLANCE,
+    EXCERPT,
+    Link,
+    cluster,
+    site_repeats,
+    verify,
+)
+from dedupe.index import LSHIndex, MemoryBuckets
+from dedupe.signatures import SignatureParams, profile, shingle_set
+
+PARAMS = SignatureParams()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "re",
+    "su",
+    "ta",
+    "ven",
+    "dor",
+    "pli",
+    "agu",
+    "nem",
+    "sor",
+    "tri",
+    "vax",
+    "ul",
+    "eb",
+    "zon",
+    "fi",
+    "qua",
+    "rho",
+]
+
+
+class Lorem:
+    """Seeded generator of invented prose with a Zipf-like vocabulary (one block per line)."""
+
+    def __init__(self, seed: int, vocabulary: int = 4000):
+        self.rng = random.Random(seed)
+        words = set()
+        while len(words) < vocabulary:
+            words.add("".join(self.rng.choices(_SYLLABLES, k=self.rng.randint(1, 4))))
+        self.words = sorted(words)
+        self.rng.shuffle(self.words)
+        self.weights = [1.0 / (rank + 1) for rank in range(len(self.words))]
+
+    def sentence(self) -> str:
+        words = self.rng.choices(self.words, self.weights, k=self.rng.randint(8, 20))
+        return " ".join(words).capitalize() + "."
+
+    def paragraph(self, sentences: int | None = None) -> str:
+        return " ".join(self.sentence() for _ in range(sentences or self.rng.randint(3, 5)))
+
+    def prose(self, words: int) -> str:
+        """Sentences up to about `words` words."""
+        out: list[str] = []
+        while sum(len(x.split()) for x in out) < words - 10:
+            out.append(self.sentence())
+        return " ".join(out)
+
+    def paragraphs(self, n: int) -> list[str]:
+        return [self.paragraph() for _ in range(n)]
+
+    def edit(self, blocks: list[str], rate: float) -> list[str]:
+        """Copy-editing: words swapped, dropped or inserted at `rate` per word."""
+        out = []
+        for block in blocks:
+            words = []
+            for word in block.split():
+                roll = self.rng.random()
+                if roll < rate / 3:
+                    continue
+                if roll < 2 * rate / 3:
+                    words.append(self.rng.choice(self.words))
+                    continue
+                words.append(word)
+                if roll < rate:
+                    words.append(self.rng.choice(self.words))
+            out.append(" ".join(words))
+        return out
+
+
+def text(blocks: list[str]) -> str:
+    return "\n".join(blocks)
+
+
+def words_in(blocks: list[str]) -> int:
+    return sum(len(b.split()) for b in blocks)
+
+
+def excerpt(blocks: list[str], share: float) -> list[str]:
+    """The first `share` of a piece's words, cut at a block, plus a 'continue reading' line."""
+    kept, total = [], words_in(blocks)
+    for block in blocks:
+        if words_in(kept) >= share * total:
+            break
+        kept.append(block)
+    return [*kept, "Continue reading at the source."]
+
+
+def pipeline(texts: dict[int, str], sites=None, previous=None, next_id: int = 1):
+    """Profile, LSH candidates, verify and cluster, as the application does."""
+    ids = sorted(texts)
+    prof = profile([texts[i] for i in ids], PARAMS)
+    index = LSHIndex(MemoryBuckets(), PARAMS)
+    pairs = index.candidates(ids, prof.signatures, prof.prefix_signatures)
+    sets = dict(zip(ids, prof.shingle_sets, strict=True))
+    links = verify(pairs, sets, site_repeats(sets, sites or {}))
+    return cluster(ids, links, previous or {}, next_id), links
+
+
+def groups(clustering) -> set[frozenset[int]]:
+    return {frozenset(m) for m in clustering.members().values()}
+
+
+# -- verify ------------------------------------------------------------------------------------
+
+
+def test_verify_measures_exact_resemblance_and_containment():
+    sets = {1: {1, 2, 3, 4}, 2: {1, 2, 3, 5}, 3: {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4: {11, 12}}
+    links = {(x.a, x.b): x for x in verify([(2, 1), (1, 3), (1, 4), (1, 1)], sets)}
+    assert set(links) == {(1, 2), (1, 3)}
+    assert links[(1, 2)].resemblance == pytest.approx(3 / 5)
+    assert links[(1, 2)].kind == COPY
+    # 1 lies wholly inside 3 and is 40% of its length: an excerpt, the shorter being 1.
+    assert links[(1, 3)].resemblance == pytest.approx(0.4)
+    assert links[(1, 3)].containment == 1.0
+    assert (links[(1, 3)].kind, links[(1, 3)].shorter, links[(1, 3)].longer) == (EXCERPT, 1, 3)
+
+
+def test_verify_accepts_hash_arrays_and_drops_partial_overlap():
+    gen = Lorem(1)
+    story, other = gen.paragraphs(8), gen.paragraphs(8)
+    mixed = story[:3] + other[3:]
+    sets = {i: shingle_set(text(t), 5) for i, t in enumerate([story, gen.edit(story, 0.03), mixed])}
+    kinds = {(x.a, x.b): x.kind for x in verify([(0, 1), (0, 2), (1, 2)], sets)}
+    assert kinds == {(0, 1): COPY}
+    with pytest.raises(KeyError, match="no shingle set"):
+        verify([(0, 9)], sets)
+
+
+# -- the whole chain on a corpus with hard negatives --------------------------------------------
+
+
+def build_corpus(seed: int = 7):
+    """Stories with their edited copies and excerpts, plus the hard negatives of the brief.
+
+    Returns (texts by id, sites by id, the expected clusters as frozensets of ids, ids that
+    must stay alone).
+    """
+    gen = Lorem(seed)
+    texts: dict[int, str] = {}
+    sites: dict[int, str] = {}
+    expected: list[frozenset[int]] = []
+    next_id = iter(range(1, 10_000))
+
+    def add(blocks: list[str], site: str | None = None) -> int:
+        article_id = next(next_id)
+        texts[article_id] = text(blocks)
+        sites[article_id] = site or f"site{gen.rng.randint(1, 40)}.example"
+        return article_id
+
+    wire_stories = []
+    for _ in range(6):
+        story = gen.paragraphs(gen.rng.randint(9, 13))
+        wire_stories.append(story)
+        members = [add(story, "wire.example")]
+        members += [add(gen.edit(story, rate)) for rate in (0.0, 0.01, 0.03, 0.05)]
+        # A republisher's lead-in and a trimmed ending.
+        lead_in = "Republished with permission of the original outlet."
+        members.append(add([lead_in, *story[:-1]], "republisher.example"))
+        members += [add(excerpt(story, share)) for share in (0.3, 0.4, 0.5)]
+        members.append(add(excerpt(gen.edit(story, 0.03), 0.35), "aggregator.example"))
+        expected.append(frozenset(members))
+
+    # (a) A follow-up reusing 3 background paragraphs of an earlier piece, and its own copy.
+    earlier = wire_stories[0]
+    follow_up = gen.paragraphs(3) + earlier[2:5] + gen.paragraphs(2)
+    expected.append(frozenset([add(follow_up), add(gen.edit(follow_up, 0.02))]))
+    # (b) Commentary quoting 2 paragraphs of a wire story: alone.
+    lonely = [add(gen.paragraphs(3) + wire_stories[1][1:3] + gen.paragraphs(2))]
+    # (c) Short pieces of one publisher carrying the same ~120-word disclaimer: all alone.
+    disclaimer = gen.prose(120)
+    assert 110 <= len(disclaimer.split()) <= 140
+    lonely += [
+        add([gen.prose(30), gen.prose(30), disclaimer], "publisher.example") for _ in range(6)
+    ]
+    # Chaining: A and B share one quotation, B and C another; all three stand alone.
+    quote_ab, quote_bc = gen.paragraph(3), gen.paragraph(3)
+    lonely.append(add(gen.paragraphs(3) + [quote_ab] + gen.paragraphs(3)))
+    lonely.append(add(gen.paragraphs(2) + [quote_ab, quote_bc] + gen.paragraphs(2)))
+    lonely.append(add(gen.paragraphs(3) + [quote_bc] + gen.paragraphs(3)))
+    lonely += [add(gen.paragraphs(10)) for _ in range(5)]
+    return texts, sites, expected, lonely
+
+
+def test_clusters_hold_every_copy_and_excerpt_and_nothing_else():
+    texts, sites, expected, lonely = build_corpus()
+    clustering, links = pipeline(texts, sites)
+    assert groups(clustering) == set(expected)
+    assert not set(lonely) & set(clustering.assignments)
+    for members in expected[:6]:
+        kinds = [clustering.kinds[a] for a in sorted(members)]
+        assert kinds == [COPY] * 6 + [EXCERPT] * 4
+        cid = clustering.assignments[min(members)]
+        assert clustering.cores[cid] in members
+    excerpt_id = sorted(expected[0])[6]  # the 30% excerpt
+    assert clustering.containment[excerpt_id] >= 0.8
+    assert clustering.similarity[excerpt_id] < COPY_RESEMBLANCE
+
+
+def test_disclaimer_dominated_short_pieces_stay_apart_given_their_site():
+    # The disclaimer is the larger part of each piece: the hardest form of case (c). On shingles
+    # alone these pass for copies; the site's own repeats tell the disclaimer from the piece.
+    gen = Lorem(11)
+    disclaimer = gen.prose(120)
+    pieces = {i: text([gen.prose(50), disclaimer]) for i in range(1, 9)}
+    sets = {i: shingle_set(t, 5) for i, t in pieces.items()}
+    pairs = [(1, j) for j in range(2, 9)]
+    assert {x.kind for x in verify(pairs, sets)} == {COPY}
+    sites = dict.fromkeys(pieces, "publisher.example")
+    assert verify(pairs, sets, site_repeats(sets, sites)) == []
+    clustering, _ = pipeline(pieces, sites)
+    assert clustering.assignments == {}
+    # Copies of one of them elsewhere still cluster, footer and all.
+    pieces[9] = pieces[10] = pieces[1]
+    sites[9], sites[10] = "aggregator.example", "mirror.example"
+    clustering, _ = pipeline(pieces, sites)
+    assert groups(clustering) == {frozenset({1, 9, 10})}
+
+
+# -- no chaining and no bridging, on links directly ---------------------------------------------
+
+
+def test_copy_clusters_are_stars_around_a_verified_core():
+    # 1-2 and 2-3 copies of a seed 2, 3-4 a copy of a non-core member: 4 stays out.
+    links = [
+        Link(1, 2, 0.9, 0.95, COPY, 1),
+        Link(2, 3, 0.6, 0.75, COPY, 3),
+        Link(3, 4, 0.6, 0.75, COPY, 4),
+        Link(4, 5, 0.9, 0.95, COPY, 4),
+    ]
+    clustering = cluster(range(1, 6), links, {}, 1)
+    assert groups(clustering) == {frozenset({1, 2, 3}), frozenset({4, 5})}
+    # A latecomer linked to a core member (1 is 0.9 like the seed 2) does join.
+    late = cluster(range(1, 7), [*links, Link(1, 6, 0.7, 0.8, COPY, 6)], {}, 1)
+    assert late.assignments[6] == late.assignments[2]
+    assert late.similarity[6] == 0.7
+
+
+def test_an_excerpt_attaches_to_one_cluster_only():
+    # 5 is an excerpt of both 1 (0.95) and 3 (0.85); 1-2 and 3-4 are separate pieces.
+    links = [
+        Link(1, 2, 0.9, 0.95, COPY, 1),
+        Link(3, 4, 0.9, 0.95, COPY, 3),
+        Link(1, 5, 0.3, 0.95, EXCERPT, 5),
+        Link(3, 5, 0.25, 0.85, EXCERPT, 5),
+        Link(5, 6, 0.95, 0.97, COPY, 6),  # another aggregator posting the same excerpt
+    ]
+    clustering = cluster(range(1, 7), links, {}, 1)
+    assert groups(clustering) == {frozenset({1, 2, 5, 6}), frozenset({3, 4})}
+    assert clustering.kinds[5] == clustering.kinds[6] == EXCERPT
+    assert clustering.containment[6] == 0.95
+
+
+# -- stable ids ---------------------------------------------------------------------------------
+
+
+def test_ids_survive_a_rerun_and_growth():
+    texts, sites, expected, _ = build_corpus()
+    first, _ = pipeline(texts, sites, {}, 1)
+    assert sorted(set(first.assignments.values())) == list(range(1, len(expected) + 1))
+    assert first.next_id == len(expected) + 1
+    again, _ = pipeline(texts, sites, first.assignments, first.next_id)
+    assert again.assignments == first.assignments and again.next_id == first.next_id
+    # A new copy joins its cluster under the old id; a new pair of copies gets the next id.
+    gen = Lorem(99)
+    story = gen.paragraphs(9)
+    grown = dict(texts)
+    grown[500] = texts[min(expected[2])] + "\nA line the copier added."
+    grown[501], grown[502] = text(story), text(gen.edit(story, 0.02))
+    grown_sites = {**sites, 500: "late.example", 501: "new.example", 502: "other.example"}
+    later, _ = pipeline(grown, grown_sites, first.assignments, first.next_id)
+    for article_id, cluster_id in first.assignments.items():
+        assert later.assignments[article_id] == cluster_id
+    assert later.assignments[500] == first.assignments[min(expected[2])]
+    assert later.assignments[501] == later.assignments[502] == first.next_id
+    assert later.next_id == first.next_id + 1
+
+
+def test_merge_keeps_the_older_id_and_a_split_keeps_it_with_the_larger_part():
+    links = [Link(1, 2, 0.9, 0.9, COPY, 1), Link(2, 3, 0.9, 0.9, COPY, 3)]
+    previous = {1: 7, 2: 7, 3: 4, 9: 5}  # article 9 is gone; its cluster id is never reused
+    merged = cluster([1, 2, 3], links, previous, 8)
+    assert set(merged.assignments.values()) == {4}
+    assert merged.next_id == 8
+    split = cluster(
+        [1, 2, 3, 4, 5],
+        [
+            Link(1, 2, 0.9, 0.9, COPY, 1),
+            Link(1, 3, 0.9, 0.9, COPY, 1),
+            Link(4, 5, 0.9, 0.9, COPY, 4),
+        ],
+        {1: 3, 2: 3, 3: 3, 4: 3, 5: 3},
+        6,
+    )
+    assert split.assignments == {1: 3, 2: 3, 3: 3, 4: 6, 5: 6}
+    assert split.next_id == 7
+
+
+def test_singletons_get_no_cluster():
+    clustering = cluster([1, 2, 3], [], {1: 4}, 5)
+    assert clustering.assignments == {} and clustering.next_id == 5

@@ -1,0 +1,131 @@
+"""LSH candidates: edited copies found, unrelated texts not, excerpts found by their start."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_clusters import Lorem, excerpt, text
+
+from dedupe.index import (
+    PREFIX_BAND_OFFSET,
+    BucketStore,
+    LSHIndex,
+    MemoryBuckets,
+    band_keys,
+    choose_bands,
+)
+from dedupe.signatures import SignatureParams, profile
+from dedupe.store import Store
+
+PARAMS = SignatureParams()
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """20 stories, each with 3 edited copies (J ~0.6-0.9) and a 30% excerpt; ids by role."""
+    gen = Lorem(3)
+    texts, roles = [], {}
+    for story_no in range(20):
+        story = gen.paragraphs(gen.rng.randint(9, 12))
+        versions = {
+            "original": story,
+            "copy1": gen.edit(story, 0.01),
+            "copy2": gen.edit(story, 0.03),
+            "copy3": gen.edit(story, 0.05),
+            "excerpt": excerpt(story, 0.3),
+        }
+        for role, blocks in versions.items():
+            roles[len(texts)] = (story_no, role)
+            texts.append(text(blocks))
+    return texts, roles, profile(texts, PARAMS)
+
+
+def test_choose_bands_fits_and_favours_recall():
+    bands, rows = choose_bands(128, 0.35)
+    assert bands * rows <= 128
+    p = lambda s: 1 - (1 - s**rows) ** bands  # noqa: E731
+    assert p(0.5) > 0.98 and p(0.1) < 0.05
+    assert choose_bands(128, 0.8)[1] > rows  # a higher threshold needs longer bands
+    with pytest.raises(ValueError):
+        choose_bands(128, 1.5)
+
+
+def test_edited_copies_are_candidates_and_unrelated_texts_are_not(corpus):
+    texts, roles, prof = corpus
+    ids = list(range(len(texts)))
+    pairs = LSHIndex(MemoryBuckets(), PARAMS).candidates(ids, prof.signatures)
+    same_story = {(a, b) for a in ids for b in ids if a < b and roles[a][0] == roles[b][0]}
+    of_original = {(a, b) for a, b in same_story if roles[a][1] == "original"}
+    copies = {p for p in of_original if roles[p[1]][1] != "excerpt"}
+    assert copies <= pairs
+    # Copies of copies carry two sets of edits (J down to ~0.45): nearly all still found.
+    both_edited = {
+        p for p in same_story if {roles[p[0]][1], roles[p[1]][1]} <= {"copy1", "copy2", "copy3"}
+    }
+    assert len(both_edited & pairs) >= 0.95 * len(both_edited)
+    assert not pairs - same_story  # nothing across stories
+
+
+def test_prefix_bands_find_30_percent_excerpts(corpus):
+    texts, roles, prof = corpus
+    ids = list(range(len(texts)))
+    index = LSHIndex(MemoryBuckets(), PARAMS)
+    full_only = index.candidates(ids, prof.signatures)
+    with_prefix = index.candidates(ids, prof.signatures, prof.prefix_signatures)
+    excerpts = {i for i, (_, role) in roles.items() if role == "excerpt"}
+    originals = {roles[i][0]: i for i, (_, role) in roles.items() if role == "original"}
+    wanted = {tuple(sorted((e, originals[roles[e][0]]))) for e in excerpts}
+    assert wanted <= with_prefix
+    assert len(wanted & full_only) < len(wanted)  # Jaccard alone (J ~0.3) misses some
+    assert all(roles[a][0] == roles[b][0] for a, b in with_prefix)
+
+
+def test_incremental_inserts_give_the_batch_candidates(corpus):
+    texts, _, prof = corpus
+    ids = np.arange(len(texts))
+    batch = LSHIndex(MemoryBuckets(), PARAMS).candidates(
+        ids.tolist(), prof.signatures, prof.prefix_signatures
+    )
+    index, found = LSHIndex(MemoryBuckets(), PARAMS), set()
+    order = np.random.default_rng(5).permutation(len(texts))
+    for chunk in np.array_split(order, 7):
+        found |= index.candidates(
+            ids[chunk].tolist(), prof.signatures[chunk], prof.prefix_signatures[chunk]
+        )
+        index.insert(ids[chunk].tolist(), prof.signatures[chunk], prof.prefix_signatures[chunk])
+    assert found == batch
+    # Re-offering indexed articles finds the same pairs again, never self-pairs.
+    again = index.candidates(ids[:5].tolist(), prof.signatures[:5], prof.prefix_signatures[:5])
+    assert again == {p for p in batch if p[0] < 5 or p[1] < 5}
+
+
+def test_query_and_sqlite_store_match_memory(corpus, tmp_path):
+    texts, _, prof = corpus
+    ids = list(range(len(texts)))
+    store = Store(tmp_path / "lsh.db")
+    assert isinstance(store, BucketStore) and isinstance(MemoryBuckets(), BucketStore)
+    on_disk, in_memory = LSHIndex(store, PARAMS), LSHIndex(MemoryBuckets(), PARAMS)
+    for index in (on_disk, in_memory):
+        index.insert(ids[:60], prof.signatures[:60], prof.prefix_signatures[:60])
+    args = (ids[60:], prof.signatures[60:], prof.prefix_signatures[60:])
+    assert on_disk.candidates(*args) == in_memory.candidates(*args)
+    bands = {band for band, _, _ in store.iter_buckets()}
+    assert bands == set(range(on_disk.bands)) | {
+        PREFIX_BAND_OFFSET + b for b in range(on_disk.prefix_bands)
+    }
+    assert on_disk.query(prof.signatures[0], prof.prefix_signatures[0]) == set(range(5))
+    assert {0, 1, 2, 3} <= on_disk.query(prof.signatures[0]) <= set(range(5))
+    store.close()
+
+
+def test_band_keys_are_signed_64_bit_and_skip_empty_texts():
+    sigs = profile(["", "some words to sign here and there"], PARAMS).signatures
+    keys = band_keys(sigs, 32, 4)
+    assert keys.dtype == np.int64 and keys.shape == (2, 32)
+    buckets = MemoryBuckets()
+    LSHIndex(buckets, PARAMS).insert([1, 2], sigs)
+    assert len(buckets) == LSHIndex(buckets, PARAMS).bands  # only the non-empty text
+    with pytest.raises(ValueError, match="ids for"):
+        LSHIndex(buckets, PARAMS).insert([1], sigs)
+    with pytest.raises(ValueError, match="do not fit"):
+        LSHIndex(buckets, PARAMS, bands=40, rows=4)
