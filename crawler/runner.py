@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -47,7 +46,6 @@ def run_crawl(
         len(sites),
     )
     process = CrawlerProcess(settings, install_root_handler=False)
-    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(SitesSpider)
     process.crawl(crawler, sites=sites, state=SQLiteCrawlState(store))
     status = "failed"

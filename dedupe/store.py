@@ -124,7 +124,8 @@ MIGRATIONS: list[str] = [
     CREATE TABLE _signatures (
         article_id INTEGER PRIMARY KEY REFERENCES articles(id),
         params TEXT NOT NULL,
-        hashvalues BLOB NOT NULL
+        hashvalues BLOB NOT NULL,
+        prefix BLOB
     );
     CREATE TABLE _lsh (
         band INTEGER NOT NULL,
@@ -139,6 +140,7 @@ MIGRATIONS: list[str] = [
         resemblance REAL NOT NULL,
         containment REAL NOT NULL,
         kind TEXT NOT NULL,
+        shorter INTEGER,
         PRIMARY KEY (a, b)
     );
     CREATE INDEX idx_links_b ON _links(b);
@@ -352,15 +354,25 @@ class Store:
 
     # -- signatures and LSH buckets ------------------------------------------------------------
 
-    def save_signatures(self, rows: Iterable[tuple[int, str, bytes]]) -> None:
+    def save_signatures(self, rows: Iterable[tuple[int, str, bytes, bytes | None]]) -> None:
+        """Rows of (article_id, params key, signature bytes, prefix signature bytes)."""
         with self.db.conn:
             self.db.conn.executemany(
-                "INSERT OR REPLACE INTO _signatures (article_id, params, hashvalues) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO _signatures (article_id, params, hashvalues, prefix) "
+                "VALUES (?, ?, ?, ?)",
                 rows,
             )
 
-    def signatures(self, params: str | None = None) -> Iterator[tuple[int, str, bytes]]:
-        sql = "SELECT article_id, params, hashvalues FROM _signatures"
+    def signed_ids(self, params: str) -> set[int]:
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT article_id FROM _signatures WHERE params = ?", [params]
+            )
+        }
+
+    def signatures(self, params: str | None = None) -> Iterator[tuple[int, str, bytes, bytes]]:
+        sql = "SELECT article_id, params, hashvalues, prefix FROM _signatures"
         yield from self.db.execute(
             sql + (" WHERE params = ?" if params else ""), [params] if params else []
         )
@@ -385,6 +397,22 @@ class Store:
             )
         ]
 
+    def members_of_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+        """Members of many (band, bucket) keys in a few queries; empty keys are left out."""
+        keys = list(keys)
+        found: dict[tuple[int, int], list[int]] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            flat = [v for key in chunk for v in key]
+            for band, bucket, article_id in self.db.execute(
+                f"SELECT band, bucket, article_id FROM _lsh WHERE (band, bucket) IN "
+                f"(VALUES {values})",
+                flat,
+            ):
+                found.setdefault((band, bucket), []).append(article_id)
+        return found
+
     def remove_from_index(self, article_ids: Iterable[int]) -> None:
         """Forget the buckets of articles about to be indexed again (their text changed)."""
         with self.db.conn:
@@ -406,14 +434,16 @@ class Store:
             ids = [(i, i) for i in article_ids]
             self.db.conn.executemany("DELETE FROM _links WHERE a = ? OR b = ?", ids)
             self.db.conn.executemany(
-                "INSERT OR REPLACE INTO _links (a, b, resemblance, containment, kind) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(lk.a, lk.b, lk.resemblance, lk.containment, lk.kind) for lk in links],
+                "INSERT OR REPLACE INTO _links (a, b, resemblance, containment, kind, shorter) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(lk.a, lk.b, lk.resemblance, lk.containment, lk.kind, lk.shorter) for lk in links],
             )
 
-    def links(self) -> list[tuple[int, int, float, float, str]]:
-        """Every verified link as (a, b, resemblance, containment, kind)."""
-        return list(self.db.execute("SELECT a, b, resemblance, containment, kind FROM _links"))
+    def links(self) -> list[tuple[int, int, float, float, str, int | None]]:
+        """Every verified link as (a, b, resemblance, containment, kind, shorter)."""
+        return list(
+            self.db.execute("SELECT a, b, resemblance, containment, kind, shorter FROM _links")
+        )
 
     def articles_by_id(self, ids: list[int], columns: Iterable[str]) -> list[dict]:
         cols = ", ".join(columns)
@@ -564,3 +594,7 @@ class Store:
     def site_flow_rows(self) -> list[dict]:
         """The site_flows view: source_site, target_site, pieces, median_lag_hours."""
         return list(self.db.query("SELECT * FROM site_flows ORDER BY source_site, target_site"))
+
+    def site_roles(self) -> dict[str, str]:
+        """site id -> role (from sites.toml) for the sites that have one."""
+        return dict(self.db.execute("SELECT id, role FROM sites WHERE role IS NOT NULL"))
