@@ -16,11 +16,19 @@ from dedupe.text import extract
 class ArticlePipeline:
     """Extracts each page, keeps articles, and writes them (with their known-pattern strip) to the DB."""
 
-    def open_spider(self, spider) -> None:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
         self.state = spider.state
         self.store = spider.state.store
-        self.stats = spider.crawler.stats
-        self.max_bytes = spider.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 10 * 1024 * 1024
+        self.stats = self.crawler.stats
+        self.max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 10 * 1024 * 1024
         self.patterns = {}
         for site in spider.site_configs.values():
             self.store.upsert_site(site.id, site.name, site.url, site.role)
@@ -32,7 +40,7 @@ class ArticlePipeline:
         self.stats.inc_value(f"crosspost/dropped/{reason}")
         return DropItem(f"{reason}: {item['url']}")
 
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         try:
             fields = extract(item["html"], item["url"], max_bytes=self.max_bytes)
         except NotAnArticle as err:

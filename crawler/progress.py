@@ -6,7 +6,6 @@ import sys
 import time
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 
@@ -21,9 +20,9 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("CROSSPOST_PROGRESS") or not sys.stderr.isatty():
-            raise NotConfigured("progress line only on a terminal")
         extension = cls(crawler.stats)
+        if not crawler.settings.getbool("CROSSPOST_PROGRESS") or not sys.stderr.isatty():
+            return extension  # inert: cron and pipes get the summary line only
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)
         return extension

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -37,15 +38,24 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def run_crawl(
-    sites: list[SiteConfig], store: Store, overrides: dict[str, Any] | None = None
+    sites: list[SiteConfig],
+    store: Store,
+    overrides: dict[str, Any] | None = None,
+    verbose: bool = False,
 ) -> dict[str, Any]:
-    """Crawl the sites into the store; returns Scrapy's stats. One crawl per process (Twisted)."""
-    settings = crawl_settings(str(store.path), overrides)
+    """Crawl the sites into the store; returns Scrapy's stats. One crawl per process (Twisted).
+
+    Logs go through the caller's logging set-up (quiet unless verbose or -s LOG_LEVEL=...).
+    """
+    quiet = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "LOG_INSTALL_ROOT_HANDLER": False}
+    settings = crawl_settings(str(store.path), quiet | (overrides or {}))
     run_id = store.start_run(
         {k: v for k, v in (overrides or {}).items()} | {"USER_AGENT": settings.get("USER_AGENT")},
         len(sites),
     )
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
+    # Scrapy's logging set-up puts its loggers at DEBUG; hold them to LOG_LEVEL.
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(SitesSpider)
     process.crawl(crawler, sites=sites, state=SQLiteCrawlState(store))
     status = "failed"

@@ -11,7 +11,7 @@ USER_AGENT = f"crosspost/0.1 (research crawler; +{CROSSPOST_CONTACT})"
 # Politeness.
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by +/-50%
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
@@ -28,7 +28,7 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # A site's own host map (name -> ip) for test and demo webs; empty in real use.
-DNS_RESOLVER = "crawler.resolver.HostsResolver"
+TWISTED_DNS_RESOLVER = "crawler.resolver.HostsResolver"
 CROSSPOST_HOSTS: dict[str, str] = {}
 
 # The database the crawl writes to (crosspost crawl --db sets it).
@@ -42,3 +42,4 @@ CROSSPOST_PROGRESS = True
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+LOG_FORMATTER = "crawler.logformatter.QuietDrops"

@@ -53,12 +53,14 @@ def locked(db: str):
 
 
 def setup_logging(verbose: bool) -> None:
-    level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "datasette", "asyncio"):
-        logging.getLogger(noisy).setLevel(level if verbose else logging.ERROR)
+    """Warnings only (INFO with -v), filtered at the handler: Scrapy resets its loggers' levels."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    if not verbose:
+        for noisy in ("trafilatura", "htmldate", "courlan"):  # they warn about every odd page
+            logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 db_option = click.option(
@@ -102,7 +104,7 @@ def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
     store = open_store(db)
     setup_logging(verbose)
     before = store.article_count()
-    stats = run_crawl(sites, store, overrides)
+    stats = run_crawl(sites, store, overrides, verbose)
     new = store.article_count() - before
     errors = stats.get("crosspost/errors", 0)
     dropped = sum(v for k, v in stats.items() if k.startswith("crosspost/dropped/"))

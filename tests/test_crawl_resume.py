@@ -19,7 +19,7 @@ SLOW = [
     "-s",
     "CONCURRENT_REQUESTS_PER_DOMAIN=1",
     "-s",
-    "RANDOMIZE_DOWNLOAD_DELAY=False",
+    "DOWNLOAD_DELAY_JITTER=0",
 ]
 
 

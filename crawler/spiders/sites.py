@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler import discovery
@@ -93,6 +94,10 @@ class SitesSpider(scrapy.Spider):
         )
 
     def failed(self, failure) -> None:
+        if failure.check(IgnoreRequest):  # robots.txt said no: polite, not an error
+            self.crawler.stats.inc_value("crosspost/skipped/ignored")
+            self.logger.debug("not fetched: %s (%s)", failure.request.url, failure.value)
+            return
         self.crawler.stats.inc_value("crosspost/errors")
         self.crawler.stats.inc_value(f"crosspost/errors/{type(failure.value).__name__}")
         self.logger.warning("failed: %s (%s)", failure.request.url, failure.value)
