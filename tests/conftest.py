@@ -52,3 +52,20 @@ def crawl_args(running, sites: Path, db: Path, *extra: str) -> list[str]:
         f"CROSSPOST_HOSTS={json.dumps(running.hosts)}",
         *extra,
     ]
+
+
+@pytest.fixture(scope="session")
+def crawled_web(tmp_path_factory):
+    """The sample web crawled with the real spider and clustered, once per test session.
+
+    Yields (running web, truth bound to its port, path of the database).
+    """
+    web = build_web()
+    db = tmp_path_factory.mktemp("crawled") / "web.db"
+    with serve(web) as running:
+        sites = write_sites(web, running, db.parent / "sites.toml")
+        crawled = crosspost(*crawl_args(running, sites, db))
+        assert crawled.returncode == 0, crawled.stderr[-3000:]
+        clustered = crosspost("cluster", "--db", str(db))
+        assert clustered.returncode == 0, clustered.stderr[-3000:]
+        yield running, running.truth, db
