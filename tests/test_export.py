@@ -120,7 +120,8 @@ def db(tmp_path):
             ],
         },
     )
-    store.add_article(article("aggtwo.example", "weather"))
+    weather = article("aggtwo.example", "weather")
+    ids[weather["url"]] = store.add_article(weather)
     yield store, ids, tmp_path
     store.close()
 
@@ -157,7 +158,7 @@ def test_gexf_is_dynamic_and_reads_back(db):
     store, ids, tmp_path = db
     path = tmp_path / "spread.gexf"
     summary = ex.export(store, "gexf", path)
-    assert (summary["nodes"], summary["edges"], summary["external"]) == (8, 7, 1)
+    assert (summary["nodes"], summary["edges"], summary["external"]) == (8, 6, 1)
     xml = path.read_text()
     assert 'mode="dynamic"' in xml and 'version="1.2"' in xml
     graph = nx.read_gexf(path)
@@ -167,7 +168,7 @@ def test_gexf_is_dynamic_and_reads_back(db):
     assert graph.nodes[small]["site"] == "small-harbour.example"
     assert graph.edges[small, big]["start"] == "2024-05-01T10:00:00"
     assert graph.edges[small, big]["confidence"] == pytest.approx(0.95)
-    assert graph.number_of_edges() == 7
+    assert graph.number_of_edges() == 6
 
 
 def test_graphml_has_no_none(db):
@@ -207,7 +208,7 @@ def test_csv_edges_and_nodes(db):
         edges = list(csv.DictReader(f))
     with (tmp_path / "edges.nodes.csv").open(newline="") as f:
         nodes = {row["id"]: row for row in csv.DictReader(f)}
-    assert len(edges) == 7 and len(nodes) == 8
+    assert len(edges) == 6 and len(nodes) == 8
     row = next(e for e in edges if e["target_url"] == "https://aggone.example/news/pier")
     assert row["source_url"] == "https://biggazette.example/news/pier"
     assert (row["source_site"], row["target_site"]) == ("biggazette.example", "aggone.example")
@@ -243,21 +244,23 @@ def test_cascades(db):
     ex.export(store, "cascades", path)
     head, body = path.read_text().split("\n\n")
     names = dict(line.split(",") for line in head.splitlines())
-    assert sorted(names.values()) == sorted(SITES)  # the external wire story has no time
+    assert sorted(names.values()) == sorted([*SITES, "wire.example"])
     number = {site: n for n, site in names.items()}
     lines = body.strip().splitlines()
     assert [line.split(";")[0] for line in lines] == ["1", "2"]
     first = lines[0].split(";")[1].split(",")
     order = [names[n] for n in first[::2]]
     hours = [float(t) for t in first[1::2]]
+    # The external wire story takes its first copy's time, and comes before it.
     assert order == [
+        "wire.example",
         "small-harbour.example",
         "biggazette.example",
         "aggone.example",
         "aggtwo.example",
     ]
-    assert hours == sorted(hours) and hours[1] - hours[0] == pytest.approx(2.0)
-    assert hours[0] == pytest.approx(1714550400 / 3600 + 8)
+    assert hours == sorted(hours) and hours[2] - hours[1] == pytest.approx(2.0)
+    assert hours[0] == hours[1] == pytest.approx(1714550400 / 3600)  # 2024-05-01T08:00Z
     # The copy claiming an earlier date comes after its source.
     second = lines[1].split(";")[1].split(",")
     assert second[0] == number["biggazette.example"]

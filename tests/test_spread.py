@@ -1,0 +1,394 @@
+"""trace(): origin and parent of each copy on hand-built clusters (all text invented here)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from dedupe.spread import Spread, describe, parse_time, trace
+
+PARAGRAPHS = [
+    "The harbour council voted on Tuesday to close the old ferry pier for repairs.",
+    "Engineers found that three of the wooden pilings had rotted below the waterline.",
+    "Ferry passengers will board from the temporary pontoon beside the fish market.",
+    "The council expects the work to take about eleven weeks if the weather holds.",
+    "Local traders said they welcomed the repairs but worried about lost visitors.",
+]
+TITLE = "Harbour council closes ferry pier for repairs"
+REPUBLISHED = "This story was republished by Big Gazette under a sharing agreement."
+CREDIT = "The original source of this article is Small Harbour News."
+
+
+def member(i: int, site: str, path: str = "/news/ferry-pier", **fields) -> dict:
+    """A cluster member with the fields trace() reads; sensible defaults, overridable."""
+    row = {
+        "id": i,
+        "url": f"https://{site}{path}",
+        "site": site,
+        "title": TITLE,
+        "published": None,
+        "published_source": None,
+        "fetched_at": f"2024-05-10T00:{i:02d}:00+00:00",
+        "canonical_url": None,
+        "attribution_url": None,
+        "attribution_name": None,
+        "text": "\n".join(PARAGRAPHS),
+        "kind": "copy",
+        "removed": [],
+    }
+    row.update(fields)
+    return row
+
+
+def tree_of(spread: Spread, members: list[dict]) -> nx.DiGraph:
+    """Check the spread is a tree: one parent per member except the root(s), no cycles."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(m["id"] for m in members)
+    parents = spread.parent_of()
+    for target, source in parents.items():
+        graph.add_edge(source, target)
+    assert all(graph.in_degree(m["id"]) == 1 for m in members if m["id"] in parents)
+    assert set(parents) >= {m["id"] for m in members} - {spread.origin_id}
+    assert nx.is_directed_acyclic_graph(graph)
+    assert max(d for _, d in graph.in_degree()) <= 1
+    for edge in spread.edges:
+        assert 0.0 <= edge["confidence"] <= 1.0
+    return graph
+
+
+def edges_by_target(spread: Spread) -> dict[int, dict]:
+    return {e["target_article_id"]: e for e in spread.edges}
+
+
+def test_chain_with_attribution_links():
+    origin = "https://small-harbour.example/news/ferry-pier"
+    big = "https://www.biggazette.example/2024/05/ferry-pier"
+    members = [
+        # Listed out of order on purpose; the aggregators claim no earlier times.
+        member(5, "aggone.example", published="2024-05-01T12:00:00+00:00", attribution_url=big),
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "biggazette.example",
+            path="/2024/05/ferry-pier?amp=1",
+            canonical_url=big,
+            published="2024-05-01T10:00:00+00:00",
+            attribution_url=origin + "?utm_source=feed#top",
+            attribution_name="Small Harbour News",
+        ),
+        # Attributes to the republisher's canonical URL, with tracking junk.
+        member(
+            6,
+            "aggtwo.example",
+            published="2024-05-01T13:30:00+00:00",
+            attribution_url=big + "?utm_medium=rss",
+        ),
+        member(7, "aggthree.example", published="2024-05-02T09:00:00+00:00", attribution_url=big),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    edges = edges_by_target(spread)
+    assert edges[2]["source_article_id"] == 1
+    assert edges[2]["evidence"].startswith("attribution-link")
+    assert edges[2]["lag_hours"] == 2.0
+    for aggregator in (5, 6, 7):
+        assert edges[aggregator]["source_article_id"] == 2
+        assert edges[aggregator]["evidence"] == "attribution-link:via-canonical"
+        assert edges[aggregator]["confidence"] >= 0.9
+    assert edges[5]["lag_hours"] == 2.0
+    assert edges[7]["lag_hours"] == 23.0
+    assert spread.flags == {}
+    assert spread.external == []
+
+
+def test_carried_boilerplate_and_text_lineage_without_attribution():
+    dropped = "\n".join(p for p in PARAGRAPHS if not p.startswith("The council expects"))
+    changed = dropped.replace("wooden pilings had rotted", "timber piles had decayed")
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_url="https://small-harbour.example/news/ferry-pier",
+            removed=[(CREDIT, "credit-line"), (REPUBLISHED, "site-repeat")],
+        ),
+        # Came through the republisher: still carried its disclaimer, and its credit line,
+        # whose link names the origin (an inherited attribution, not a first-hand one).
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T11:00:00+00:00",
+            attribution_url="https://small-harbour.example/news/ferry-pier",
+            text=dropped,
+            title="Ferry pier shut as pilings rot",
+            removed=[(CREDIT, "cross-site-repeat"), (REPUBLISHED, "cross-site-repeat")],
+        ),
+        # No boilerplate, no attribution: shares aggone's dropped paragraph and new title,
+        # and makes one edit of its own.
+        member(
+            4,
+            "aggtwo.example",
+            published="2024-05-01T15:00:00+00:00",
+            text=changed,
+            title="Ferry pier shut as pilings rot",
+        ),
+        # A plain copy with nothing particular: hangs off the origin by time.
+        member(5, "aggthree.example", published="2024-05-02T08:00:00+00:00"),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    edges = edges_by_target(spread)
+    assert (edges[2]["source_article_id"], edges[2]["evidence"]) == (1, "attribution-link")
+    assert edges[3]["source_article_id"] == 2
+    assert edges[3]["evidence"].startswith("carried-boilerplate:biggazette.example")
+    assert spread.flags[3] == ["attribution-inherited:biggazette.example"]
+    assert edges[4]["source_article_id"] == 3
+    assert edges[4]["evidence"] == "text-lineage:2-shared-edits"
+    assert edges[4]["lag_hours"] == 4.0
+    assert (edges[5]["source_article_id"], edges[5]["evidence"]) == (1, "earliest-published")
+    assert edges[5]["confidence"] < edges[4]["confidence"] < edges[3]["confidence"]
+
+
+def test_lineage_reaches_excerpts_through_added_lines():
+    added = "A harbour spokesperson said the pontoon would have a covered waiting area."
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T09:00:00+00:00",
+            text="\n".join([*PARAGRAPHS, added]),
+        ),
+        member(
+            3,
+            "digest.example",
+            published="2024-05-01T09:30:00+00:00",
+            text="\n".join([PARAGRAPHS[0], added]),
+            kind="excerpt",
+        ),
+        # A plain copy: the added line is particular to one branch, not the origin's page.
+        member(4, "aggtwo.example", published="2024-05-01T09:45:00+00:00"),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    edges = edges_by_target(spread)
+    assert (edges[3]["source_article_id"], edges[3]["evidence"]) == (
+        2,
+        "text-lineage:1-shared-edit",
+    )
+
+
+def test_date_only_is_uncertain_within_its_day():
+    members = [
+        # Date-only on the same day as the origin's exact time: a naive sort would put it at
+        # midnight, first; here the day is uncertain and the origin was seen first.
+        member(2, "aggone.example", published="2024-05-02", fetched_at="2024-05-02T20:00:00Z"),
+        member(
+            1,
+            "small-harbour.example",
+            published="2024-05-02T07:00:00+00:00",
+            fetched_at="2024-05-02T09:00:00Z",
+        ),
+        member(3, "aggtwo.example", published="2024-05-03T01:00:00+00:00"),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    edges = edges_by_target(spread)
+    assert edges[2]["lag_hours"] is None  # date-only: no hour-level lag
+    assert edges[3]["lag_hours"] == 18.0
+    assert edges[3]["evidence"] == "earliest-published"
+    # A date-only day that ends before another time is definitely earlier.
+    day = parse_time("2024-05-01")
+    assert day is not None and not day.exact
+    assert day.end < parse_time("2024-05-02T00:00:00+00:00").start
+
+
+def test_origin_without_date():
+    origin = "https://small-harbour.example/news/ferry-pier"
+    members = [
+        member(1, "small-harbour.example", fetched_at="2024-05-09T00:00:00Z"),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_name="Small Harbour News",
+        ),
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T12:30:00+00:00",
+            attribution_url="https://biggazette.example/news/ferry-pier",
+        ),
+        member(4, "aggtwo.example", published="2024-04-30T12:30:00+00:00", attribution_url=origin),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    edges = edges_by_target(spread)
+    assert edges[2]["source_article_id"] == 1
+    assert edges[2]["evidence"] == "attribution-name:Small Harbour News"
+    assert edges[2]["lag_hours"] is None  # the origin has no date
+    assert edges[3]["source_article_id"] == 2
+    assert edges[3]["lag_hours"] == 2.5
+    assert edges[4]["source_article_id"] == 1
+
+
+def test_copy_claiming_earlier_date_is_flagged_not_believed():
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "aggone.example",
+            published="2024-04-28T08:00:00+00:00",
+            attribution_url="https://small-harbour.example/news/ferry-pier",
+        ),
+        member(
+            3,
+            "aggtwo.example",
+            published="2024-05-01T08:00:00+00:00",
+            canonical_url="https://small-harbour.example/news/ferry-pier",
+        ),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    edges = edges_by_target(spread)
+    assert edges[2]["source_article_id"] == 1
+    assert edges[2]["lag_hours"] is None
+    assert spread.flags[2] == ["claims-earlier-than-source"]
+    assert edges[3]["evidence"] == "canonical"
+    assert spread.flags[3] == ["same-time-as-source"]
+
+
+def test_external_sources_become_nodes():
+    wire = "https://wire.example/stories/ferry-pier-closure"
+    members = [
+        member(
+            1,
+            "small-harbour.example",
+            published="2024-05-01T08:00:00+00:00",
+            attribution_url=wire,
+            attribution_name="Wire Example",
+        ),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T09:00:00+00:00",
+            attribution_url="https://small-harbour.example/news/ferry-pier",
+        ),
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_name="Coastal Newswire",
+        ),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    by_key = {e["key"]: e for e in spread.external}
+    ext = by_key["external:https://wire.example/stories/ferry-pier-closure"]
+    assert (ext["site"], ext["name"], ext["named_by"]) == ("wire.example", "Wire Example", [1])
+    assert ext["children"] == [
+        {"target_article_id": 1, "evidence": "attribution-link", "confidence": 0.95}
+    ]
+    named = by_key["external-name:coastalnewswire"]
+    assert named["url"] is None and named["children"][0]["target_article_id"] == 3
+    assert spread.parent_of() == {1: ext["key"], 2: 1, 3: named["key"]}
+    assert {e["target_article_id"] for e in spread.edges} == {2}
+
+
+def test_contradicting_claims_make_no_cycle():
+    members = [
+        member(
+            1,
+            "small-harbour.example",
+            published="2024-05-01T08:00:00+00:00",
+            canonical_url="https://biggazette.example/news/ferry-pier",
+        ),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T09:00:00+00:00",
+            attribution_url="https://small-harbour.example/news/ferry-pier",
+        ),
+        member(3, "aggone.example", published="2024-05-01T10:00:00+00:00"),
+    ]
+    spread = trace(members)
+    graph = tree_of(spread, members)
+    assert spread.origin_id == 1  # the attribution link outweighs the canonical claim
+    assert list(graph.predecessors(2)) == [1]
+
+
+def test_single_member_and_empty():
+    spread = trace([member(9, "small-harbour.example")])
+    assert (spread.origin_id, spread.edges, spread.flags) == (9, [], {})
+    with pytest.raises(ValueError):
+        trace([])
+
+
+def test_edits_every_copy_shares_are_not_lineage():
+    headline = TITLE  # some extractions keep the headline as a body line
+    footer = "Readers can send corrections to the desk by email at any time."
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        *(
+            member(
+                i,
+                f"agg{i}.example",
+                published=f"2024-05-01T1{i}:00:00+00:00",
+                text="\n".join([headline, *PARAGRAPHS, footer]),
+            )
+            for i in (2, 3, 4)
+        ),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert {e["source_article_id"] for e in spread.edges} == {1}
+    assert {e["evidence"] for e in spread.edges} == {"earliest-published"}
+
+
+def test_aggregator_is_origin_only_when_no_other_site_can_be():
+    members = [
+        member(1, "aggone.example", role="aggregator", published="2024-05-01T06:00:00+00:00"),
+        member(2, "small-harbour.example", role="origin", published="2024-05-01T08:00:00+00:00"),
+        member(3, "aggtwo.example", role="aggregator", published="2024-05-01T09:00:00+00:00"),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 2
+    assert spread.flags[1] == ["claims-earlier-than-source"]
+    only_aggregators = [m for m in members if m["role"] == "aggregator"]
+    assert trace(only_aggregators).origin_id == 1
+
+
+def test_credit_line_names_the_nearer_source():
+    origin = "https://small-harbour.example/news/ferry-pier"
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2, "biggazette.example", published="2024-05-01T09:00:00+00:00", attribution_url=origin
+        ),
+        # Credits the origin in its metadata (a carried credit line) and the republisher in a
+        # stripped "Source:" line; the republisher itself credits the origin.
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_url=origin,
+            removed=[(CREDIT, "original-source"), ("Source: Big Gazette", "attribution-line")],
+        ),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    edges = edges_by_target(spread)
+    assert edges[3]["source_article_id"] == 2
+    assert edges[3]["evidence"] == "credit-line:biggazette.example"
+    assert spread.flags[3] == ["attribution-inherited:biggazette.example"]
+    lines = describe(spread, members)
+    assert lines[0] == "origin: small-harbour.example (article 1)"
+    assert "biggazette.example -> aggone.example (credit-line:biggazette.example, 0.75)" in lines
