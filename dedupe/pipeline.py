@@ -160,6 +160,7 @@ def _write_clusters(store: Store, result, links, report: ClusterReport) -> None:
         members_of[cluster_id].append(article_id)
     articles = {a["id"]: a for a in store.articles_by_id(list(result.assignments), SPREAD_FIELDS)}
     removed = store.stripped_by_article(list(result.assignments))
+    site_info = {s["id"]: (s["name"], s["role"]) for s in store.sites()}
     links_of: dict[int, list] = defaultdict(list)
     for link in links:
         cluster_id = result.assignments.get(link.a)
@@ -168,11 +169,21 @@ def _write_clusters(store: Store, result, links, report: ClusterReport) -> None:
     cluster_rows, member_rows, edge_rows = [], [], []
     for cluster_id, ids in sorted(members_of.items()):
         members = [
-            {**articles[i], "kind": result.kinds.get(i, "copy"), "removed": removed.get(i, [])}
+            {
+                **articles[i],
+                "kind": result.kinds.get(i, "copy"),
+                "removed": removed.get(i, []),
+                "site_name": site_info.get(articles[i]["site"], (None, None))[0],
+                "role": site_info.get(articles[i]["site"], (None, None))[1],
+            }
             for i in ids
         ]
         traced = spread.trace(members, links_of[cluster_id])
-        dates = sorted(m["published"] for m in members if m["published"])
+        # A copy that claims to predate its source is not believed for the cluster's dates.
+        believed = [
+            m for m in members if "claims-earlier-than-source" not in traced.flags.get(m["id"], ())
+        ]
+        dates = sorted(m["published"] for m in believed if m["published"])
         origin = articles[traced.origin_id]
         cluster_rows.append(
             {
