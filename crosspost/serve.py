@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import copy
+import errno
 import json
 import os
 import socket
 import sqlite3
+import sys
 from functools import cache
+from html import escape
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from datasette.app import Datasette
-from datasette.plugins import pm
-
-from crosspost import web
 from dedupe.errors import InputError, StoreError
-from dedupe.store import MIGRATIONS
+from dedupe.store import Store
+
+if TYPE_CHECKING:  # Datasette is imported when needed: errors come out fast
+    from datasette.app import Datasette
 
 # Tables every crosspost database has; a file without them is some other SQLite database.
 REQUIRED_TABLES = frozenset(
@@ -49,38 +52,29 @@ def load_metadata(database: str, tables: list[str] | None = None) -> dict[str, A
     for table in tables or []:
         if table.startswith("_"):
             database_metadata["tables"].setdefault(table, {})["hidden"] = True
+    # The database page links the pages a researcher starts from (one database is served).
+    base = "/" + quote(database)
+    database_metadata["description_html"] = (
+        f"{escape(database_metadata['description'])} Start with the "
+        f'<a href="{base}/largest_clusters">largest clusters</a> (each opens its spread graph) '
+        'or the <a href="/-/crosspost/flows">site-to-site flows</a>.'
+    )
     shipped["databases"] = {database: database_metadata}
     return shipped
 
 
 def check_database(db_path: str | os.PathLike) -> list[str]:
     """Check that `db_path` is a crosspost database without writing to it; returns its tables."""
-    path = Path(db_path)
-    if not path.exists():
-        raise StoreError(f"database {path} not found: crawl or import first (crosspost run ...)")
-    if not path.is_file():
-        raise StoreError(f"database {path} is not a file: give the .db file itself")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    with Store.open_read_only(db_path) as store:
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = [
-                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as err:
-        raise StoreError(f"cannot read {path}: {err} (is it a crosspost SQLite file?)") from err
+            tables = store.db.table_names()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"cannot read {store.path}: {err}") from err
     missing = sorted(REQUIRED_TABLES - set(tables))
     if missing:
         raise StoreError(
-            f"{path} is not a crosspost database (no {', '.join(missing)} table): "
+            f"{db_path} is not a crosspost database (no {', '.join(missing)} table): "
             "create one with crosspost run or crosspost import"
-        )
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"{path} has schema version {version}, newer than this crosspost "
-            f"({len(MIGRATIONS)}): upgrade crosspost"
         )
     return tables
 
@@ -92,6 +86,11 @@ def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     shows up on the next page load; `immutable=True` promises SQLite the file never changes
     (faster, counts cached), for a finished database.
     """
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from crosspost import web
+
     tables = check_database(db_path)
     path = str(Path(db_path).resolve())
     if not pm.is_registered(web):  # the entry point registers it when crosspost is installed
@@ -107,19 +106,48 @@ def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     return ds
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, or an InputError that says what to change."""
+    if not 0 < port < 65536:
+        raise InputError(f"--port {port} is not a port number: give one from 1 to 65535")
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family)
+    except OSError as err:
+        # create_server re-raises name lookup failures as OSError with a negative EAI_ errno
+        if isinstance(err, socket.gaierror) or (err.errno or 0) < 0:
+            raise InputError(
+                f"cannot listen on {host}:{port}: unknown host (try --host 127.0.0.1)"
+            ) from err
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        hint = {
+            errno.EADDRINUSE: "another program uses the port: try another --port",
+            errno.EADDRNOTAVAIL: "the --host is not an address of this machine",
+            errno.EACCES: "ports below 1024 need privileges: try --port 8001",
+        }.get(err.errno, "try another --host or --port")
+        raise InputError(f"cannot listen on {host}:{port}: {reason} ({hint})") from err
+
+
 def serve(
     db_path: str | os.PathLike, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False
 ) -> None:
-    """Serve `db_path` in Datasette at http://host:port/ until interrupted."""
-    import uvicorn
+    """Serve `db_path` in Datasette at http://host:port/ until interrupted.
 
-    ds = make_app(db_path, immutable=immutable)
-    try:  # uvicorn would only log a bind failure and exit; say what to do instead
-        with socket.create_server((host, port)):
-            pass
-    except OSError as err:
-        raise InputError(
-            f"cannot listen on {host}:{port}: {os.strerror(err.errno) if err.errno else err} "
-            "(try another --port)"
-        ) from err
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+    The socket is bound here and handed to uvicorn, which on its own would only log a bind
+    failure; so a taken port is a clear InputError.
+    """
+    check_database(db_path)
+    sock = _listen(host, port)
+    try:
+        import uvicorn
+
+        ds = make_app(db_path, immutable=immutable)
+        config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+        shown = f"[{host}]" if ":" in host else host
+        print(
+            f"crosspost: serving {db_path} at http://{shown}:{port}/ (Ctrl+C to stop)",
+            file=sys.stderr,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
-import sqlite3
 import tempfile
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import networkx as nx
-import sqlite_utils
 from datasette import hookimpl
 from datasette.database import Database
 from datasette.utils.asgi import NotFound, Response
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader
 from markupsafe import Markup
 
 from dedupe.errors import ExportError
@@ -63,6 +63,11 @@ ARTICLE_ID_COLUMNS = frozenset(
     }
 )
 CRAWL_TABLES = ("clusters", "cluster_members", "spread_edges", "articles")
+PUBLIC_TABLES = frozenset(
+    {"sites", "articles", "stripped", "clusters", "cluster_members", "spread_edges", "site_flows"}
+)
+# Columns holding a site id: linked to the site's row.
+SITE_COLUMNS = frozenset({"site", "source_site", "target_site", "origin_site", "copied_from_site"})
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -126,28 +131,49 @@ def flows_url(datasette, db_name: str, fmt: str | None = None) -> str:
     return _query(datasette, db_name, f"/-/crosspost/flows{suffix}")
 
 
-def _read_only_store(conn: sqlite3.Connection, path: str | None) -> Store:
-    """A Store over Datasette's read-only connection, for dedupe.export.
-
-    Store() would open the file for writing and migrate it; the web side must never write.
-    """
-    store = Store.__new__(Store)
-    store.path = Path(path or ":memory:")
-    store.db = sqlite_utils.Database(conn)
-    return store
-
-
 async def _export_bytes(db: Database, fmt: str, cluster_id: int | None, sites: bool) -> bytes:
-    """Run dedupe.export on Datasette's read-only connection; return the file's bytes."""
+    """Run dedupe.export on a read-only Store of the served file; return the file's bytes."""
     from dedupe.export import export
 
-    def run(conn: sqlite3.Connection) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="crosspost-web-") as tmp:
+    if not db.path:
+        raise NotFound(f"database {db.name} has no file to export from")
+
+    def run() -> bytes:
+        with (
+            Store.open_read_only(db.path) as store,
+            tempfile.TemporaryDirectory(prefix="crosspost-web-") as tmp,
+        ):
             target = Path(tmp) / f"graph.{fmt}"
-            export(_read_only_store(conn, db.path), fmt, target, cluster_id=cluster_id, sites=sites)
+            export(store, fmt, target, cluster_id=cluster_id, sites=sites)
             return target.read_bytes()
 
-    return await db.execute_fn(run)
+    return await asyncio.to_thread(run)
+
+
+def show_date(value: Any) -> str:
+    """An ISO 8601 date for reading: "2026-11-05 17:58 UTC"; dates without a time unchanged."""
+    if not isinstance(value, str) or len(value) <= 10:
+        return "" if value is None else str(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    shown = moment.strftime("%Y-%m-%d %H:%M" if moment.second == 0 else "%Y-%m-%d %H:%M:%S")
+    offset = moment.strftime("%z")
+    if offset in ("+0000", "-0000"):
+        return f"{shown} UTC"
+    return f"{shown} {offset[:3]}:{offset[3:]}" if offset else shown
+
+
+def _notes(flags: Any) -> str:
+    """cluster_members.flags (a JSON list) as text for the page."""
+    if not flags:
+        return ""
+    try:
+        notes = json.loads(flags)
+    except ValueError:
+        return str(flags)
+    return ", ".join(map(str, notes)) if isinstance(notes, list) else str(notes)
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
@@ -167,7 +193,7 @@ def _rows(results) -> list[dict[str, Any]]:
 
 MEMBERS_SQL = """
 SELECT a.id, a.site, COALESCE(s.name, a.site) AS site_name, a.title, a.url, a.published,
-       m.kind, m.similarity, m.containment,
+       m.kind, m.similarity, m.containment, {flags} AS flags,
        e.source_article_id, e.evidence, e.confidence, e.lag_hours
 FROM cluster_members m
 JOIN articles a ON a.id = m.article_id
@@ -192,17 +218,22 @@ async def cluster_page(datasette, request) -> Response:
     ).first()
     if cluster is None:
         raise NotFound(f"cluster {cluster_id} does not exist (ids are stable, never reused)")
-    members = _rows(await db.execute(MEMBERS_SQL, {"cluster": cluster_id}))
+    # flags came with schema 2; an older file is served as it is, without migrating it
+    has_flags = "flags" in await db.table_columns("cluster_members")
+    sql = MEMBERS_SQL.format(flags="m.flags" if has_flags else "NULL")
+    members = _rows(await db.execute(sql, {"cluster": cluster_id}))
     edges = _rows(await db.execute(EDGES_SQL, {"cluster": cluster_id}))
     for member in members:
         member["row_url"] = datasette.urls.row(db.name, "articles", str(member["id"]))
         member["link"] = safe_url(member["url"])
+        member["notes"] = _notes(member["flags"])
     known = {member["id"] for member in members}
     edges = [edge for edge in edges if edge["source"] in known and edge["target"] in known]
     sites = list(dict.fromkeys(member["site"] for member in members))
     graph = {
         "kind": "articles",
         "sites": sites,
+        "site_names": {m["site"]: m["site_name"] for m in members},
         "nodes": [
             {
                 "id": m["id"],
@@ -282,13 +313,15 @@ async def flows_page(datasette, request) -> Response:
     for flow in flows:
         flow["source_url"] = datasette.urls.row(db.name, "sites", flow["source"])
         flow["target_url"] = datasette.urls.row(db.name, "sites", flow["target"])
+    # Sites are coloured by role: the legend then says which kind of site copies from which.
+    role_of = {site: roles.get(site) or "no role" for site in names}
     graph = {
         "kind": "sites",
-        "sites": list(names),
+        "sites": list(dict.fromkeys(role_of.values())),
         "nodes": [
             {
                 "id": site,
-                "site": site,
+                "site": role_of[site],
                 "label": name,
                 "title": f"{name} ({roles.get(site) or 'no role'})",
                 "kind": roles.get(site) or "",
@@ -310,12 +343,45 @@ async def flows_page(datasette, request) -> Response:
         "database": db.name,
         "flows": flows,
         "graph": graph,
+        "matrix": flow_matrix(flows, names, roles),
         "downloads": [(fmt, flows_url(datasette, db.name, fmt)) for fmt in EXPORT_TYPES],
         "flows_table_url": datasette.urls.table(db.name, "site_flows"),
         "static": datasette.urls.path("/-/crosspost/static/"),
     }
     html = await datasette.render_template("crosspost_flows.html", context, request=request)
     return Response.html(html)
+
+
+def flow_matrix(
+    flows: list[dict[str, Any]], names: dict[str, str], roles: dict[str, str]
+) -> dict[str, Any]:
+    """Sites by sites: the pieces each row site gave each column site, shaded by count."""
+    cells = {(f["source"], f["target"]): f for f in flows}
+    sources = [site for site in names if any(key[0] == site for key in cells)]
+    targets = [site for site in names if any(key[1] == site for key in cells)]
+    most = max((f["pieces"] for f in flows), default=1) or 1
+    rows = []
+    for source in sources:
+        row = []
+        for target in targets:
+            flow = cells.get((source, target))
+            if flow is None:
+                row.append(None)
+                continue
+            lag = flow["median_lag_hours"]
+            row.append(
+                {
+                    "pieces": flow["pieces"],
+                    "shade": round(0.12 + 0.78 * flow["pieces"] / most, 2),
+                    "title": f"{names[source]} \u2192 {names[target]}: {flow['pieces']} pieces"
+                    + (f", median lag {lag:.1f} h" if lag is not None else ""),
+                }
+            )
+        rows.append(
+            {"site": source, "name": names[source], "role": roles.get(source), "cells": row}
+        )
+    columns = [{"site": t, "name": names[t], "role": roles.get(t)} for t in targets]
+    return {"columns": columns, "rows": rows}
 
 
 async def flows_download(datasette, request) -> Response:
@@ -468,10 +534,31 @@ def register_routes(datasette):
     ]
 
 
+# Datasette asks for "_table-row-<database>-<table>.html" before its own _table.html on a row
+# page; for the public crosspost tables the answer is crosspost_record.html.
+RECORD_TEMPLATE = re.compile(
+    r"_table-row-.+-(?:sites|articles|stripped|clusters|cluster_members|spread_edges|crawl_runs)"
+    r"\.html"
+)
+
+
+def _record_template(name: str) -> tuple[str, str, Any] | None:
+    """The source of crosspost_record.html for a row-page template name of our tables."""
+    if not RECORD_TEMPLATE.fullmatch(name):
+        return None
+    path = TEMPLATES_DIR / "crosspost_record.html"
+    mtime = path.stat().st_mtime
+    return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime == mtime
+
+
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     # Datasette only finds a plugin's templates/ when the plugin is a package; web is a module.
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES_DIR))])
+    # A template of the user's own (--template-dir) still comes first.
+    env.loader = ChoiceLoader(
+        [env.loader, FileSystemLoader(str(TEMPLATES_DIR)), FunctionLoader(_record_template)]
+    )
+    env.filters["crosspost_date"] = show_date
 
 
 @hookimpl
@@ -485,7 +572,15 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('{} <a class="crosspost-spread" href="{}">spread&nbsp;graph</a>').format(
             value or "", link
         )
-    if table is not None or not isinstance(value, int) or isinstance(value, bool):
+    if table is not None and table not in PUBLIC_TABLES:
+        return None
+    # In a table view Datasette hands over foreign keys expanded to {"value", "label"} and
+    # links them itself; plain values are query results, row pages and the site_flows view.
+    if isinstance(value, str) and column in SITE_COLUMNS:
+        return Markup('<a href="{}">{}</a>').format(
+            datasette.urls.row(database, "sites", value), value
+        )
+    if not isinstance(value, int) or isinstance(value, bool):
         return None
     if column == "cluster_id":
         link = cluster_url(datasette, database, value)

@@ -1,16 +1,26 @@
-"""The spread pages in a real browser: headless Debian Chromium against `serve()` on loopback."""
+"""The research interface in a real browser: headless Debian Chromium against `crosspost serve`.
+
+One server (the real command, on the sample web crawled and clustered by the session fixture
+`crawled_web`) and one browser for the module. The hostile-content test loads a small database
+of crafted titles, names and URLs through the same browser, served by the in-process app.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from test_web import HOSTILE_TITLE, build_database
+
+from crosspost.serve import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,31 +46,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`crosspost.serve.serve` in a child process, as `crosspost serve` runs it."""
-    folder = tmp_path_factory.mktemp("browser")
-    db = build_database(folder / "spread.db")
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    code = f"from crosspost.serve import serve; serve({str(db)!r}, port={port})"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
+def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 20
     while True:
         try:
             with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1):
-                break
+                return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                log.close()
-                pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
+                pytest.fail("crosspost serve did not start:\n" + log.read_text())
             time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+
+
+@pytest.fixture(scope="module")
+def demo(crawled_web, tmp_path_factory):
+    """`crosspost serve DB --port N` on the crawled sample web; yields (base URL, db path)."""
+    _running, _truth, db = crawled_web
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crosspost", "serve", str(db), "--port", str(port)],
+            stdout=log,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, process, log_path)
+            yield base, db
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def query(db: Path, sql: str, *params) -> list[tuple]:
+    """Expected figures straight from the database file (read-only)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -91,54 +117,131 @@ def page(browser):
     context.close()
 
 
-def test_cluster_page_draws_the_spread_and_links_to_articles(server, page, tmp_path):
-    page.goto(f"{server}/-/crosspost/cluster/1")
+def largest_cluster(db: Path) -> tuple[int, int, int, int]:
+    """(cluster id, pages, spread edges, sites) of the largest cluster."""
+    ((cluster_id, size, sites),) = query(
+        db, "SELECT id, size, sites FROM clusters ORDER BY size DESC, sites DESC, id LIMIT 1"
+    )
+    ((members,),) = query(
+        db, "SELECT COUNT(*) FROM cluster_members WHERE cluster_id = ?", cluster_id
+    )
+    ((edges,),) = query(db, "SELECT COUNT(*) FROM spread_edges WHERE cluster_id = ?", cluster_id)
+    assert members == size and size >= 3
+    return cluster_id, members, edges, sites
+
+
+def test_cluster_page_draws_the_spread_and_links_to_articles(demo, page, tmp_path):
+    base, db = demo
+    cluster_id, nodes, edges, sites = largest_cluster(db)
+    page.goto(f"{base}/-/crosspost/cluster/{cluster_id}")
     page.wait_for_selector("body[data-crosspost-ready]")
     graph = page.locator("#cp-graph-svg")
-    assert graph.locator(".cp-node").count() == 4
-    assert graph.locator(".cp-edge").count() == 3
-    assert graph.locator(".cp-edge-label").all_text_contents() == [
-        "+6.0 h",
-        "+18.0 h",
-        "\u221230.0 h",
-    ]
-    assert page.locator("#cp-timeline-svg .cp-timeline-row").count() == 4
-    assert page.locator("#crosspost-legend li").count() == 4
-    page.screenshot(path=str(tmp_path / "cluster-1.png"), full_page=True)
+    assert graph.locator(".cp-node").count() == nodes
+    assert graph.locator(".cp-edge").count() == edges == nodes - 1  # a tree: one source per copy
+    assert graph.locator(".cp-kind-origin").count() == 1
+    assert page.locator("#cp-timeline-svg .cp-timeline-row").count() == nodes
+    assert page.locator("#crosspost-legend li").count() == sites
+    assert page.locator("table.crosspost-members tbody tr").count() == nodes
+    page.screenshot(path=str(tmp_path / f"cluster-{cluster_id}.png"), full_page=True)
     assert page.errors == [] and page.dialogs == []
 
-    page.locator('#cp-graph-svg a.cp-node-link:has(g[data-id="3"])').click()
-    page.wait_for_url(f"{server}/spread/articles/3")
-    assert "River towns vote to share a ferry" in page.locator("section.content").inner_text()
+    # Follow the latest copy's node to its article row.
+    ((copy_id, title),) = query(
+        db,
+        "SELECT a.id, a.title FROM cluster_members m JOIN articles a ON a.id = m.article_id "
+        "WHERE m.cluster_id = ? AND m.kind != 'origin' ORDER BY a.published DESC, a.id LIMIT 1",
+        cluster_id,
+    )
+    page.locator(f'#cp-graph-svg a.cp-node-link:has(g[data-id="{copy_id}"])').click()
+    page.wait_for_url(f"{base}/{db.stem}/articles/{copy_id}")
+    assert title in page.locator("section.content").inner_text()
+    assert page.locator("table.crosspost-record td.col-text").is_visible()  # one field a line
+    page.screenshot(path=str(tmp_path / f"article-{copy_id}.png"))
 
 
-def test_canned_queries_run_in_the_browser(server, page, tmp_path):
-    page.goto(f"{server}/spread/cluster_spread")
-    page.fill('input[name="cluster"]', "1")
+def test_canned_queries_run_in_the_browser(demo, page, tmp_path):
+    base, db = demo
+    cluster_id, nodes, _edges, _sites = largest_cluster(db)
+    page.goto(f"{base}/{db.stem}/cluster_spread")
+    page.fill('input[name="cluster"]', str(cluster_id))
     page.locator('form.sql input[type="submit"]').click()
     page.wait_for_selector("table.rows-and-columns tbody tr")
-    assert page.locator("table.rows-and-columns tbody tr").count() == 4
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() == nodes
+    assert rows.first.locator("td.col-kind").inner_text() == "origin"
     page.screenshot(path=str(tmp_path / "cluster-spread.png"), full_page=True)
 
-    page.goto(f"{server}/spread/largest_clusters")
+    ((clusters,),) = query(db, "SELECT COUNT(*) FROM clusters WHERE size >= 2")
+    page.goto(f"{base}/{db.stem}/largest_clusters")
     rows = page.locator("table.rows-and-columns tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == clusters
     page.screenshot(path=str(tmp_path / "largest-clusters.png"), full_page=True)
-    rows.first.locator('a[href="/-/crosspost/cluster/1"]').click()
+    rows.first.locator(f'a[href="/-/crosspost/cluster/{cluster_id}"]').click()
     page.wait_for_selector("body[data-crosspost-ready]")
-    assert page.locator("#cp-graph-svg .cp-node").count() == 4
-
-
-def test_flows_page(server, page, tmp_path):
-    page.goto(f"{server}/-/crosspost/flows")
-    page.wait_for_selector("body[data-crosspost-ready]")
-    assert page.locator("#cp-graph-svg .cp-node").count() == 4
-    assert page.locator("#cp-graph-svg .cp-edge").count() == 4
-    page.screenshot(path=str(tmp_path / "flows.png"), full_page=True)
+    assert page.locator("#cp-graph-svg .cp-node").count() == nodes
     assert page.errors == []
 
 
-def test_hostile_content_stays_inert(server, page):
+def test_flows_page_and_clusters_table(demo, page, tmp_path):
+    base, db = demo
+    flows = query(
+        db, "SELECT source_site, target_site FROM site_flows WHERE source_site != target_site"
+    )
+    sites = {site for flow in flows for site in flow}
+    page.goto(f"{base}/-/crosspost/flows")
+    page.wait_for_selector("body[data-crosspost-ready]")
+    graph = page.locator("#cp-graph-svg")
+    assert graph.locator(".cp-node").count() == len(sites)
+    assert graph.locator(".cp-edge").count() == len(flows)
+    assert page.locator(
+        "table.crosspost-matrix td.crosspost-cell:not(.crosspost-empty)"
+    ).count() == (len(flows))
+    # Hovering a site keeps only its own flows in view.
+    source, _target = flows[0]
+    graph.locator(f'.cp-node[data-id="{source}"] circle.cp-dot').hover()
+    own = sum(source in flow for flow in flows)
+    assert graph.locator(".cp-edge.cp-on").count() == own
+    assert "cp-focus" in (graph.get_attribute("class") or "")
+    page.screenshot(path=str(tmp_path / "flows.png"), full_page=True)
+
+    page.goto(f"{base}/{db.stem}/clusters")
+    assert page.locator("a.crosspost-spread").count() > 0
+    page.screenshot(path=str(tmp_path / "clusters-table.png"), full_page=True)
+    assert page.errors == []
+
+
+# -- hostile content ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The small hostile database, served in-process on an event loop in a thread."""
+    app = make_app(build_database(tmp_path_factory.mktemp("hostile") / "spread.db"))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def fetch(path: str):
+        return asyncio.run_coroutine_threadsafe(app.client.get(path), loop).result(timeout=20)
+
+    yield fetch
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=5)
+    loop.close()
+
+
+def test_hostile_content_stays_inert(hostile, page):
+    origin = "http://hostile.test"
+
+    def serve_route(route):
+        response = hostile(route.request.url.removeprefix(origin))
+        route.fulfill(
+            status=response.status_code,
+            headers={"content-type": response.headers.get("content-type", "text/plain")},
+            body=response.content,
+        )
+
+    page.route(f"{origin}/**", serve_route)
     for path in (
         "/-/crosspost/cluster/1",
         "/-/crosspost/cluster/2",
@@ -146,13 +249,16 @@ def test_hostile_content_stays_inert(server, page):
         "/spread/clusters",
         "/spread/articles/4",
         "/spread/search_articles?q=ferry",
+        "/spread/cluster_spread?cluster=1",
     ):
-        page.goto(f"{server}{path}")
+        page.goto(f"{origin}{path}")
         page.wait_for_load_state("load")
-        for target in page.locator("svg .cp-node, td a").all()[:6]:  # mouseover handlers
-            target.hover()
+        for target in page.locator("svg .cp-dot, td a").all()[:5]:  # mouseover handlers
+            target.hover(timeout=3000)
     assert page.dialogs == []
     assert page.errors == []
-    page.goto(f"{server}/-/crosspost/cluster/1")
+    page.goto(f"{origin}/-/crosspost/cluster/1")
+    page.wait_for_selector("body[data-crosspost-ready]")
     assert HOSTILE_TITLE in page.locator("table.crosspost-members").inner_text()
     assert page.locator('a[href^="javascript:"]').count() == 0
+    assert page.locator("#cp-graph-svg .cp-node").count() == 4

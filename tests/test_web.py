@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import networkx as nx
 import pytest
 
-from crosspost.serve import check_database, load_metadata, make_app
-from crosspost.web import edge_columns, rows_to_graph, safe_url
-from dedupe.errors import StoreError
+from crosspost.serve import _listen, check_database, load_metadata, make_app
+from crosspost.web import edge_columns, flow_matrix, rows_to_graph, safe_url, show_date
+from dedupe.errors import InputError, StoreError
 from dedupe.store import Store
 
 HOSTILE_TITLE = "<script>alert(1)</script>"
@@ -437,9 +440,160 @@ def test_flows_page(client):
     html = client("/-/crosspost/flows").text
     graph = embedded_graph(html)
     assert len(graph["nodes"]) == 4 and len(graph["edges"]) == 4
+    # Coloured by role, origins first; the legend lists roles.
+    assert graph["sites"] == ["origin", "republisher", "aggregator"]
+    assert {n["id"]: n["site"] for n in graph["nodes"]}["evil.example"] == "aggregator"
+    assert 'class="crosspost-matrix"' in html
     assert 'href="/spread/sites/bigpaper.example"' in html
     assert 'href="/-/crosspost/flows.gexf"' in html
     assert "Site-to-site flows" in client("/").text  # the menu links to it
+
+
+def test_row_pages_show_one_field_per_line_with_links(client):
+    html = client("/spread/articles/3").text
+    assert 'class="rows-and-columns crosspost-record"' in html
+    assert "Headline as extracted from the page." in html  # each field with its description
+    assert 'href="/spread/sites/aggr.example"' in html
+    html = client("/spread/clusters/1").text
+    assert 'href="/spread/articles/1"' in html  # origin_article_id
+    assert 'href="/-/crosspost/cluster/1"' in html
+    html = client("/spread/spread_edges/2").text
+    assert 'href="/spread/articles/2"' in html and 'href="/spread/articles/3"' in html
+    html = client("/spread/site_flows").text
+    assert 'href="/spread/sites/bigpaper.example"' in html
+    assert "crosspost-record" not in client("/spread/articles").text  # tables keep their layout
+
+
+def test_flow_matrix():
+    flows = [
+        dict(source="a", target="b", pieces=4, median_lag_hours=2.0),
+        dict(source="b", target="c", pieces=1, median_lag_hours=None),
+    ]
+    matrix = flow_matrix(flows, {"a": "A", "b": "B", "c": "C"}, {"a": "origin"})
+    assert [c["site"] for c in matrix["columns"]] == ["b", "c"]
+    assert [r["site"] for r in matrix["rows"]] == ["a", "b"]
+    (ab, ac), (bb, bc) = (r["cells"] for r in matrix["rows"])
+    assert ac is None and bb is None
+    assert (ab["pieces"], ab["shade"], bc["pieces"]) == (4, 0.9, 1)
+    assert ab["title"] == "A \u2192 B: 4 pieces, median lag 2.0 h"
+    assert bc["shade"] < ab["shade"] and "median" not in bc["title"]
+    assert flow_matrix([], {}, {}) == {"columns": [], "rows": []}
+
+
+def test_show_date():
+    assert show_date("2026-11-05T17:58:00+00:00") == "2026-11-05 17:58 UTC"
+    assert show_date("2026-11-05T17:58:09+02:00") == "2026-11-05 17:58:09 +02:00"
+    assert show_date("2026-11-05T17:58:00") == "2026-11-05 17:58"
+    assert show_date("2026-11-05") == "2026-11-05"
+    assert show_date("around noon") == "around noon"
+    assert show_date(None) == ""
+
+
+def test_cluster_page_shows_readable_dates_and_day_only_lags(db_path, tmp_path):
+    copy = tmp_path / "day.db"
+    copy.write_bytes(db_path.read_bytes())
+    with Store(copy) as store:
+        store.db.execute("UPDATE articles SET published = '2026-03-02' WHERE id = 3")
+        store.db.execute("UPDATE spread_edges SET lag_hours = NULL WHERE target_article_id = 3")
+        store.db.conn.commit()
+        store.set_member_flags({4: ["claims-earlier-than-source"]})
+    ds = make_app(copy)
+    html = asyncio.run(ds.client.get("/-/crosspost/cluster/1")).text
+    assert "2026-03-01 08:00 UTC" in html
+    assert 'title="2026-03-01T08:00:00+00:00"' in html  # the exact value on hover
+    assert "day only</span>" in html
+    assert "<td>claims-earlier-than-source</td>" in html
+
+
+def test_a_database_of_schema_1_is_served_without_migrating(db_path, tmp_path):
+    old = tmp_path / "schema1.db"
+    old.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(old)
+    conn.execute("ALTER TABLE cluster_members DROP COLUMN flags")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    ds = make_app(old)
+    response = asyncio.run(ds.client.get("/-/crosspost/cluster/1"))
+    assert response.status_code == 200
+    assert len(embedded_graph(response.text)["nodes"]) == 4
+    with Store.open_read_only(old) as store:
+        assert store.schema_version == 1
+
+
+# -- Store.open_read_only ------------------------------------------------------------------------
+
+
+def test_open_read_only_reads_without_writing(db_path, tmp_path):
+    before = db_path.stat().st_mtime_ns
+    with Store.open_read_only(db_path) as store:
+        assert store.cluster_ids() == [1, 2]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.db.execute("DELETE FROM articles")
+    assert db_path.stat().st_mtime_ns == before
+    with pytest.raises(StoreError, match="not found"):
+        Store.open_read_only(tmp_path / "absent.db")
+    assert not (tmp_path / "absent.db").exists()
+    with pytest.raises(StoreError, match="not a file"):
+        Store.open_read_only(tmp_path)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(StoreError, match="not a crosspost database"):
+        Store.open_read_only(other)
+    newer = tmp_path / "newer.db"
+    newer.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="upgrade crosspost"):
+        Store.open_read_only(newer)
+
+
+# -- crosspost serve on the command line ---------------------------------------------------------
+
+
+def test_serve_command_errors_are_one_line(db_path, tmp_path):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cases = [
+            ((str(tmp_path / "absent.db"),), "not found"),
+            ((str(other),), "not a crosspost database"),
+            ((str(db_path), "--port", str(port)), "Address already in use"),
+        ]
+        runs = [  # side by side: each start imports Datasette
+            subprocess.Popen(
+                [sys.executable, "-m", "crosspost", "serve", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args, _message in cases
+        ]
+        for (args, message), run in zip(cases, runs, strict=True):
+            stdout, stderr = run.communicate(timeout=60)
+            assert run.returncode == 2, args
+            assert stdout == ""
+            lines = stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("crosspost: error: "), stderr
+            assert message in lines[0], lines[0]
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_listen_explains_what_to_change():
+    with pytest.raises(InputError, match="not a port number"):
+        _listen("127.0.0.1", 70000)
+    with pytest.raises(InputError, match="unknown host"):
+        _listen("no-such-host.invalid", 8001)
+    with pytest.raises(InputError, match="not an address of this machine"):
+        _listen("192.0.2.1", 8001)  # TEST-NET-1: never assigned to this machine
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with _listen("127.0.0.1", port) as sock:
+        assert sock.getsockname() == ("127.0.0.1", port)
 
 
 # -- hostile content -----------------------------------------------------------------------------

@@ -12,6 +12,12 @@
   ];
   var MAX_ROWS = 16; // pages per column before a layer wraps into another column
   var RADIUS = 9;
+  var DAY = 24 * 3600 * 1000;
+
+  /* A date without a time of day ("2026-11-07"): the page was published some time that day. */
+  function dayOnly(value) {
+    return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  }
 
   function svgEl(name, attrs, parent) {
     var node = document.createElementNS(SVG_NS, name);
@@ -44,6 +50,15 @@
     if (size < 1) return sign + Math.round(size * 60) + " min";
     if (size < 48) return sign + size.toFixed(1) + " h";
     return sign + (size / 24).toFixed(1) + " d";
+  }
+
+  /* The lag between two pages when one is dated to the day only: from midday, marked "~". */
+  function approximateLag(source, target) {
+    var from = source && parseDate(source.published), to = target && parseDate(target.published);
+    if (from == null || to == null) return "";
+    if (dayOnly(source.published)) from += DAY / 2;
+    if (dayOnly(target.published)) to += DAY / 2;
+    return "~" + formatLag((to - from) / 3600000);
   }
 
   function colours(sites) {
@@ -80,20 +95,42 @@
       (layers[depth[n.id]] = layers[depth[n.id]] || []).push(n);
     });
     var positions = {};
+    var rowOf = {};
+    var parent = {};
+    edges.forEach(function (e) { parent[e.target] = e.source; });
     var x = 100;
     var tallest = 1;
+    function byDate(a, b) {
+      return (parseDate(a.published) || Infinity) - (parseDate(b.published) || Infinity) ||
+        (a.id < b.id ? -1 : 1);
+    }
     layers.forEach(function (layer) {
       if (!layer) return;
+      var parentRow = function (n) { return n.id in parent ? rowOf[parent[n.id]] || 0 : -1; };
       layer.sort(function (a, b) {
         if (a.kind === "origin" && b.kind !== "origin") return -1;
         if (b.kind === "origin" && a.kind !== "origin") return 1;
-        return (parseDate(a.published) || Infinity) - (parseDate(b.published) || Infinity) ||
-          (a.id < b.id ? -1 : 1);
+        return parentRow(a) - parentRow(b) || byDate(a, b);
       });
+      if (layer.length <= MAX_ROWS) {
+        // Each copy level with (or below) the page it was copied from: edges stay short.
+        var next = 0;
+        layer.forEach(function (n) {
+          var row = Math.max(next, parentRow(n));
+          rowOf[n.id] = row;
+          next = row + 1;
+          positions[n.id] = { x: x, y: 30 + row * 64 };
+          tallest = Math.max(tallest, row + 1);
+        });
+        x += 210;
+        return;
+      }
+      // A long layer (a piece copied by many sites) wraps into several columns.
       for (var start = 0; start < layer.length; start += MAX_ROWS) {
         var column = layer.slice(start, start + MAX_ROWS);
         tallest = Math.max(tallest, column.length);
         column.forEach(function (n, row) {
+          rowOf[n.id] = row;
           positions[n.id] = { x: x, y: 30 + row * 64 };
         });
         x += 210;
@@ -109,7 +146,13 @@
     var positions = {};
     nodes.forEach(function (n, index) {
       var angle = -Math.PI / 2 + (2 * Math.PI * index) / count;
-      positions[n.id] = { x: centre + radius * Math.cos(angle), y: radius + 50 + radius * Math.sin(angle) };
+      positions[n.id] = {
+        x: centre + radius * Math.cos(angle),
+        y: radius + 50 + radius * Math.sin(angle),
+        // Labels outside the ring, where no edge runs.
+        dx: Math.cos(angle),
+        dy: Math.sin(angle)
+      };
     });
     return { positions: positions, width: 2 * centre, height: 2 * radius + 100 };
   }
@@ -124,7 +167,8 @@
     var layout = sites ? circleLayout(data.nodes) : layeredLayout(data.nodes, data.edges);
     var svg = svgEl("svg", {
       id: "cp-graph-svg",
-      "class": "cp-graph",
+      // Many flows: labels would pile up; they show when a site is hovered.
+      "class": "cp-graph" + (sites && data.edges.length > 12 ? " cp-many" : ""),
       width: layout.width,
       height: layout.height,
       viewBox: "0 0 " + layout.width + " " + layout.height,
@@ -139,36 +183,47 @@
     }, defs);
     svgEl("path", { d: "M0,0 L10,5 L0,10 z", "class": "cp-arrowhead" }, marker);
 
+    var names = {}, nodes = {}, lags = {};
+    data.nodes.forEach(function (n) { names[n.id] = n.label; nodes[n.id] = n; });
     var edgeLayer = svgEl("g", { "class": "cp-edges" }, svg);
     data.edges.forEach(function (e) {
       var a = layout.positions[e.source];
       var b = layout.positions[e.target];
       if (!a || !b) return;
-      var dx = b.x - a.x, dy = b.y - a.y;
-      // A slight bend: edges in both directions between two nodes stay apart.
-      var bend = sites ? 0.18 : 0.08;
-      var cx = (a.x + b.x) / 2 - dy * bend, cy = (a.y + b.y) / 2 + dx * bend;
-      var ex = b.x - cx, ey = b.y - cy;
-      var elen = Math.sqrt(ex * ex + ey * ey) || 1;
-      var sx = a.x + ((cx - a.x) / (Math.sqrt((cx - a.x) * (cx - a.x) + (cy - a.y) * (cy - a.y)) || 1)) * RADIUS;
-      var sy = a.y + ((cy - a.y) / (Math.sqrt((cx - a.x) * (cx - a.x) + (cy - a.y) * (cy - a.y)) || 1)) * RADIUS;
-      var tx = b.x - (ex / elen) * (RADIUS + 3), ty = b.y - (ey / elen) * (RADIUS + 3);
       var group = svgEl("g", { "class": "cp-edge", "data-source": e.source, "data-target": e.target }, edgeLayer);
       var width = sites ? 1.5 + 2 * Math.log2(1 + (e.pieces || 1)) : 1.6;
       var cls = "cp-edge-line" + (e.lag_hours < 0 ? " cp-backdated" : "");
-      svgEl("path", {
-        d: "M" + sx + "," + sy + " Q" + cx + "," + cy + " " + tx + "," + ty,
-        "class": cls, "stroke-width": width, "marker-end": "url(#cp-arrow)"
-      }, group);
-      var label = sites
-        ? (e.pieces || 0) + "\u00d7" + (e.lag_hours == null ? "" : " \u00b7 " + formatLag(e.lag_hours))
-        : formatLag(e.lag_hours);
-      // Many flows: labels would pile up in the middle; widths and tooltips still tell.
-      if (label && (!sites || data.edges.length <= 12)) {
-        svgText(group, (a.x + 2 * cx + b.x) / 4, (a.y + 2 * cy + b.y) / 4 - 4, label, "cp-edge-label", "middle");
+      var path, lx, ly, t, u;
+      if (sites) {
+        // A bend: flows in both directions between two sites stay apart.
+        var dx = b.x - a.x, dy = b.y - a.y;
+        var cx = (a.x + b.x) / 2 - dy * 0.18, cy = (a.y + b.y) / 2 + dx * 0.18;
+        var ex = b.x - cx, ey = b.y - cy, elen = Math.sqrt(ex * ex + ey * ey) || 1;
+        var fx = cx - a.x, fy = cy - a.y, flen = Math.sqrt(fx * fx + fy * fy) || 1;
+        path = "M" + (a.x + (fx / flen) * RADIUS) + "," + (a.y + (fy / flen) * RADIUS) +
+          " Q" + cx + "," + cy + " " + (b.x - (ex / elen) * (RADIUS + 3)) + "," +
+          (b.y - (ey / elen) * (RADIUS + 3));
+        t = 0.72; u = 1 - t;  // labels near the arrowhead keep a fan of edges apart
+        lx = u * u * a.x + 2 * u * t * cx + t * t * b.x;
+        ly = u * u * a.y + 2 * u * t * cy + t * t * b.y - 4;
+      } else {
+        // Copies lie to the right of their source: leave and arrive horizontally, so edges
+        // stay clear of the labels under the dots.
+        var sx = a.x + RADIUS, tx = b.x - RADIUS - 3, mx = (sx + tx) / 2;
+        path = "M" + sx + "," + a.y + " C" + mx + "," + a.y + " " + mx + "," + b.y + " " + tx + "," + b.y;
       }
+      svgEl("path", { d: path, "class": cls, "stroke-width": width, "marker-end": "url(#cp-arrow)" }, group);
+      var label;
+      if (sites) {
+        label = (e.pieces || 0) + "\u00d7" + (e.lag_hours == null ? "" : " \u00b7 " + formatLag(e.lag_hours));
+      } else {
+        // Each copy has one source: its lag goes under the copy's dot, not on a crowded edge.
+        label = e.lag_hours != null ? formatLag(e.lag_hours) : approximateLag(nodes[e.source], nodes[e.target]);
+        lags[e.target] = label;
+      }
+      if (label && sites) svgText(group, lx, ly, label, "cp-edge-label", "middle");
       var tip = svgEl("title", {}, group);
-      tip.textContent = e.source + " \u2192 " + e.target +
+      tip.textContent = (names[e.source] || e.source) + " \u2192 " + (names[e.target] || e.target) +
         (e.evidence ? " (" + e.evidence + ")" : "") + (label ? " " + label : "");
     });
 
@@ -182,13 +237,34 @@
       }, anchor);
       if (n.kind === "origin") svgEl("circle", { r: RADIUS + 4, "class": "cp-origin-ring" }, group);
       svgEl("circle", { r: RADIUS, fill: palette[n.site] || "#999", "class": "cp-dot" }, group);
-      // Labels under the dot: edges leave and enter sideways, so they do not cross them.
-      svgText(group, 0, RADIUS + 13, truncate(n.label, 28), "cp-node-label", "middle");
-      var detail = sites ? n.kind : (n.published ? n.published.slice(0, 16).replace("T", " ") : "no date");
-      svgText(group, 0, RADIUS + 25, truncate(detail, 30), "cp-node-detail", "middle");
+      var detail = sites ? n.kind : (n.published ? n.published.slice(0, 16).replace("T", " ") : "no date") +
+        (lags[n.id] ? " \u00b7 " + lags[n.id] : "");
+      if (p.dx === undefined) {
+        // Labels under the dot: edges leave and enter sideways, so they do not cross them.
+        svgText(group, 0, RADIUS + 13, truncate(n.label, 28), "cp-node-label", "middle");
+        svgText(group, 0, RADIUS + 25, truncate(detail, 34), "cp-node-detail", "middle");
+      } else {
+        var lx = p.dx * (RADIUS + 8), ly = p.dy * (RADIUS + 8) + 4;
+        var side = p.dx > 0.3 ? "start" : (p.dx < -0.3 ? "end" : "middle");
+        if (side === "middle") ly += p.dy > 0 ? 8 : -18;
+        svgText(group, lx, ly, truncate(n.label, 28), "cp-node-label", side);
+        svgText(group, lx, ly + 12, truncate(detail, 30), "cp-node-detail", side);
+      }
       var tip = svgEl("title", {}, group);
       tip.textContent = (n.title || n.label) + (n.published ? "\n" + n.published : "") +
         (n.url ? "\n" + n.url : "");
+      group.addEventListener("mouseenter", function () { focus(svg, n.id, true); });
+      group.addEventListener("mouseleave", function () { focus(svg, n.id, false); });
+    });
+  }
+
+  /* Hovering a node dims every edge but its own (and shows their labels). */
+  function focus(svg, id, on) {
+    svg.classList.toggle("cp-focus", on);
+    Array.prototype.forEach.call(svg.querySelectorAll(".cp-edge"), function (edge) {
+      var mine = edge.getAttribute("data-source") === String(id) ||
+        edge.getAttribute("data-target") === String(id);
+      edge.classList.toggle("cp-on", on && mine);
     });
   }
 
@@ -199,33 +275,44 @@
       swatch.className = "cp-swatch";
       swatch.style.backgroundColor = palette[site] || "#999";
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(site));
+      var name = (data.site_names || {})[site];
+      item.appendChild(document.createTextNode(name && name !== site ? name + " (" + site + ")" : site));
       list.appendChild(item);
     });
   }
 
   /* One row per page, on a common time axis from the first to the last claimed date; each
-     page is labelled with its distance from the origin (negative: it claims to be older). */
+     page is labelled with its distance from the origin (negative: it claims to be older). A
+     page dated to the day only is a bar over that day, with the range of lags it allows. */
   function drawTimeline(container, data, palette) {
     var dated = [], undated = [];
     data.nodes.forEach(function (n) {
       var time = parseDate(n.published);
-      (time === null ? undated : dated).push({ node: n, time: time });
+      var span = dayOnly(n.published) ? DAY : 0;
+      (time === null ? undated : dated).push({ node: n, time: time, end: time + span });
     });
     dated.sort(function (a, b) { return a.time - b.time; });
     var rows = dated.concat(undated);
     if (!rows.length) return;
-    var left = 230, right = 110, plot = 560, rowHeight = 22, top = 34;
+    var left = 230, right = 190, plot = 560, rowHeight = 22, top = 34;
     var width = left + plot + right;
     var height = top + rows.length * rowHeight + 10;
     var first = dated.length ? dated[0].time : 0;
-    var last = dated.length ? dated[dated.length - 1].time : 1;
+    var last = 1;
+    dated.forEach(function (row) { last = Math.max(last, row.end); });
     if (last <= first) last = first + 3600 * 1000;
-    var originTime = null;
+    var origin = null;
     dated.forEach(function (row) {
-      if (row.node.kind === "origin" && originTime === null) originTime = row.time;
+      if (row.node.kind === "origin" && origin === null) origin = row;
     });
     function xOf(time) { return left + ((time - first) / (last - first)) * plot; }
+    function lagText(row) {
+      if (row.node.kind === "origin" || origin === null) return row.node.kind;
+      var low = (row.time - origin.end) / 3600000, high = (row.end - origin.time) / 3600000;
+      if (low === high) return formatLag(low);
+      // One of the two dates has no time of day: the lag lies somewhere in this range.
+      return formatLag(low) + " to " + formatLag(high) + " (day only)";
+    }
 
     var svg = svgEl("svg", {
       id: "cp-timeline-svg", "class": "cp-timeline", width: width, height: height,
@@ -237,7 +324,7 @@
       var x = left + (plot * i) / 4;
       svgEl("line", { x1: x, x2: x, y1: top - 16, y2: height - 6, "class": "cp-grid" }, svg);
       var stamp = new Date(time).toISOString().slice(0, 16).replace("T", " ");
-      svgText(svg, x, top - 18, stamp, "cp-tick", "middle");
+      svgText(svg, x, top - 18, stamp + " UTC", "cp-tick", "middle");
     }
     rows.forEach(function (row, index) {
       var n = row.node;
@@ -249,15 +336,22 @@
         svgText(group, left, y + 4, "date unknown", "cp-node-detail");
       } else {
         var x = xOf(row.time);
-        var from = xOf(originTime === null ? first : originTime);
+        var from = xOf(origin === null ? first : origin.time);
+        var colour = palette[n.site] || "#999";
         svgEl("line", { x1: from, x2: x, y1: y, y2: y, "class": "cp-lag-line" }, group);
-        svgEl("circle", { cx: x, cy: y, r: n.kind === "origin" ? 7 : 5, fill: palette[n.site] || "#999" }, group);
-        var after = n.kind === "origin" || originTime === null
-          ? n.kind : formatLag((row.time - originTime) / 3600000);
-        svgText(group, left + plot + 10, y + 4, after, "cp-node-detail");
+        if (row.end > row.time) {
+          svgEl("rect", {
+            x: x, y: y - 5, width: Math.max(xOf(row.end) - x, 4), height: 10, rx: 5,
+            fill: colour, "fill-opacity": 0.35, stroke: colour, "class": "cp-day"
+          }, group);
+        } else {
+          svgEl("circle", { cx: x, cy: y, r: n.kind === "origin" ? 7 : 5, fill: colour }, group);
+        }
+        svgText(group, left + plot + 10, y + 4, lagText(row), "cp-node-detail");
       }
       var tip = svgEl("title", {}, group);
-      tip.textContent = (n.title || n.label) + (n.published ? "\n" + n.published : "");
+      tip.textContent = (n.title || n.label) + (n.published ? "\n" + n.published : "") +
+        (dayOnly(n.published) ? " (no time of day)" : "");
     });
   }
 
