@@ -27,8 +27,7 @@ SITE_REPEAT = "site-repeat"
 CROSS_SITE_REPEAT = "cross-site-repeat"
 
 _DIGITS = re.compile(r"\d[\d.,\s]*\d|\d")
-_PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
-_SPACE = re.compile(r"\s+")
+_WORD_CHAR = re.compile(r"[^\W_]")
 # Two unclustered pages are taken as one piece when they share at least this share of the blocks of
 # the shorter one (and at least two blocks): a publisher's footer is a few blocks, a body is most.
 _SAME_PIECE_SHARE = 0.5
@@ -110,10 +109,12 @@ class Learned:
 
 def normalise(block: str) -> str:
     """The key for repeats: case-folded, NFKC, digits (counts, dates) as '0', spaces collapsed."""
-    text = unicodedata.normalize("NFKC", block).casefold()
-    text = _DIGITS.sub("0", text)
-    text = _SPACE.sub(" ", text)
-    return _PUNCT_EDGES.sub("", text)
+    text = " ".join(_DIGITS.sub("0", unicodedata.normalize("NFKC", block).casefold()).split())
+    first = _WORD_CHAR.search(text)
+    if first is None:
+        return ""
+    last = _WORD_CHAR.search(text[::-1])
+    return text[first.start() : len(text) - last.start()]
 
 
 def _compile(name: str, regex: str) -> re.Pattern[str]:
@@ -203,12 +204,38 @@ def _row_key(site: str | None, norm: str) -> str:
     return hashlib.blake2b(f"{site or '*'}\x00{norm}".encode(), digest_size=10).hexdigest()
 
 
+def _own_blocks(
+    blocks: dict[int, set[str]], postings: dict[str, list[int]], site_of: dict[int, str]
+) -> dict[int, set[str]]:
+    """Each page's blocks minus its site's furniture (blocks on another page of the same site)."""
+    furniture: set[tuple[str, str]] = set()
+    for key, ids in postings.items():
+        seen: set[str] = set()
+        for article_id in ids:
+            site = site_of[article_id]
+            if site in seen:
+                furniture.add((site, key))
+            seen.add(site)
+    return {a: {k for k in own if (site_of[a], k) not in furniture} for a, own in blocks.items()}
+
+
+def _same_piece(common: int, smaller: int) -> bool:
+    return common >= _SAME_PIECE_MIN_BLOCKS and common >= _SAME_PIECE_SHARE * smaller
+
+
 def _assign_pieces(
     blocks: dict[int, set[str]],
     postings: dict[str, list[int]],
     cluster_of: dict[int, int],
+    site_of: dict[int, str],
 ) -> dict[int, int]:
-    """Piece id per article: clusters as given; unclustered copies joined by shared blocks."""
+    """Piece id per article: clusters as given; unclustered copies joined by shared blocks.
+
+    Two pages are one piece when most blocks of the shorter are shared, counted either over all
+    blocks or over the blocks that are not site furniture: an excerpt under a long template of
+    banners and comments shares few of its blocks but most of its own text.
+    """
+    own_blocks = _own_blocks(blocks, postings, site_of)
     pieces = _Pieces()
     first_of_cluster: dict[int, int] = {}
     for article_id in blocks:
@@ -222,9 +249,10 @@ def _assign_pieces(
         for other in partners:
             if article_id in cluster_of and other in cluster_of:
                 continue  # the clusterer already decided
-            common = len(own & blocks[other])
-            smaller = min(len(own), len(blocks[other]))
-            if common >= _SAME_PIECE_MIN_BLOCKS and common >= _SAME_PIECE_SHARE * smaller:
+            mine, theirs = own_blocks[article_id], own_blocks[other]
+            if _same_piece(
+                len(own & blocks[other]), min(len(own), len(blocks[other]))
+            ) or _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
                 pieces.union(article_id, other)
     return {a: pieces.find(a) for a in blocks}
 
@@ -258,7 +286,7 @@ def learn(
                 sample.setdefault(norm, block)
         blocks[article_id] = own
         site_of[article_id] = site
-    piece_of = _assign_pieces(blocks, postings, cluster_of or {})
+    piece_of = _assign_pieces(blocks, postings, cluster_of or {}, site_of)
 
     learned = Learned()
     for norm, ids in postings.items():

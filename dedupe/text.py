@@ -7,6 +7,7 @@ appeared on ...") is read from the HTML here, before boilerplate stripping remov
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import logging
 import re
@@ -72,6 +73,16 @@ _FEED_ROOT = re.compile(
     re.I | re.S,
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Reader comment threads under names trafilatura does not know (it drops id/class "comment...").
+_COMMENT_THREADS = lxml.etree.XPath(
+    "//*[self::div or self::section or self::ol or self::ul][{}]".format(
+        " or ".join(
+            f"contains(concat(' ', normalize-space(@{attr}), ' '), ' {name} ')"
+            for attr in ("class", "id")
+            for name in ("replies", "responses", "reader-comments", "user-comments")
+        )
+    )
+)
 
 # Attribution phrases, strongest first. The match is searched in one text node; the link and the
 # outlet name come from the nearest block element around it.
@@ -127,10 +138,14 @@ _MIN_PARAGRAPH_WORDS = 8
 MIN_WORDS = 5
 # Below this many words the fast pass may have missed the body: run trafilatura's fallbacks too.
 _FAST_ENOUGH_WORDS = 150
+# The headline is looked for among this many first blocks of the main text.
+_HEADLINE_LINES = 3
 
 
 def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[str, Any]:
     """Extract one page: metadata, attribution, main text (one block per line) and page signals.
+
+    The headline is the `title` field, not a line of `raw_text`; reader comment threads are left out.
 
     Bytes are decoded from the declared charset, else UTF-8, else cp1252. Raises NotAnArticle with
     reason "empty", "too-large", "binary", "not-html", "bad-encoding" or "no-main-text".
@@ -143,7 +158,8 @@ def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[
     article_ld = next((i for i in jsonld if _types(i) & ARTICLE_TYPES), jsonld[0] if jsonld else {})
     metas = _meta_map(tree)
 
-    raw_text = _main_text(tree, url)
+    title = _title(tree, article_ld, metas, page_site)
+    raw_text = _drop_headline(_main_text(tree, url), tree, title)
     if len(_WORD.findall(raw_text)) < MIN_WORDS:
         raise NotAnArticle(
             "no-main-text", "no article text found; is this a listing or an app page?"
@@ -160,7 +176,7 @@ def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[
     words = len(_WORD.findall(raw_text))
     return {
         "url": clean_url(url),
-        "title": _title(tree, article_ld, metas, page_site),
+        "title": title,
         "author": _author(tree, article_ld, metas),
         "published": published,
         "published_source": published_source,
@@ -239,6 +255,8 @@ def _parse(text: str) -> lxml.html.HtmlElement:
         raise NotAnArticle("not-html", f"cannot parse as HTML: {err}") from err
     for bad in tree.xpath("//script[not(@type='application/ld+json')]|//style|//noscript"):
         bad.drop_tree()
+    for thread in _COMMENT_THREADS(tree):
+        thread.drop_tree()
     body = tree.find("body")
     if body is None or not body.text_content().strip():
         raise NotAnArticle("empty", "the page body has no text")
@@ -262,6 +280,15 @@ def _main_text(tree: lxml.html.HtmlElement, url: str) -> str:
         if len(_WORD.findall(text)) >= _FAST_ENOUGH_WORDS:
             break
     return text
+
+
+def _drop_headline(text: str, tree: lxml.html.HtmlElement, title: str | None) -> str:
+    """Text without the headline: trafilatura keeps an <h1>/<h2> title that sits in the article."""
+    heads = {_compact(title or "")} | {_compact(_text(h)) for h in tree.iter("h1")}
+    heads.discard("")
+    lines = text.split("\n")
+    top = [line for line in lines[:_HEADLINE_LINES] if _compact(line) not in heads]
+    return "\n".join(top + lines[_HEADLINE_LINES:])
 
 
 def _blocks(text: str) -> str:
@@ -394,10 +421,33 @@ def _author(tree, article_ld: dict, metas: dict[str, str]) -> str | None:
             if value and not value.startswith(("http://", "https://", "@")):
                 names = [value]
                 break
-    author = ", ".join(dict.fromkeys(names)) if names else extract_author(tree)
+    author = ", ".join(dict.fromkeys(names)) if names else _byline(tree)
     if author:
         author = re.sub(r"^by\s+", "", " ".join(author.split()), flags=re.I)
     return author or None
+
+
+def _byline(tree) -> str | None:
+    """trafilatura's byline finder on the main region and the headline around it only.
+
+    On a page with heavy menus and sidebars the finder is the slowest step of extraction, and a
+    byline in a sidebar names another article's author.
+    """
+    region = _main_region(tree)
+    headline = next(tree.iter("h1"), None)
+    if region is not None and headline is not None:
+        around = list(headline.iterancestors())  # held, so lxml keeps one proxy per element
+        while region is not None and region is not headline and not _among(region, around):
+            region = region.getparent()  # the smallest element holding text and headline
+    if region is None or region.tag in ("body", "html"):
+        return extract_author(tree)
+    document = lxml.html.document_fromstring("<html><body></body></html>")
+    document.find("body").append(copy.deepcopy(region))
+    return extract_author(document)
+
+
+def _among(element, elements: list) -> bool:
+    return any(element is other for other in elements)
 
 
 def _lang(tree, metas: dict[str, str]) -> str | None:
@@ -570,16 +620,18 @@ def _outlet_name(text: str) -> str | None:
 # -- signals -------------------------------------------------------------------------------------
 
 
+def _main_region(tree) -> Any:
+    """The single <article>, else <main> (or role=main), else <body>."""
+    articles = tree.xpath("//article")
+    if len(articles) == 1:
+        return articles[0]
+    mains = tree.xpath("//main | //*[@role='main']")
+    return mains[0] if mains else tree.find("body")
+
+
 def _link_density(tree) -> float:
     """Share of the main region's text that sits inside links (high on listings)."""
-    articles = tree.xpath("//article")
-    mains = tree.xpath("//main | //*[@role='main']")
-    if len(articles) == 1:
-        region = articles[0]
-    elif mains:
-        region = mains[0]
-    else:
-        region = tree.find("body")
+    region = _main_region(tree)
     if region is None:
         return 0.0
     skip = {"nav", "header", "footer", "aside", "form"} if region.tag == "body" else set()

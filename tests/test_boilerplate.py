@@ -41,6 +41,13 @@ PROSE = [
     "according to papers seen by this newspaper, which also show the price paid.",
     "Featured in the exhibition are forty photographs of the valley before the dam.",
     "Like this year's harvest, last year's was delayed by a wet September.",
+    "Shared by thousands on social media within hours.",
+    "Posted by hand in 1911, the letter took a week to arrive.",
+    "Posted by a neighbour in the group chat",
+    "Written by the mayor's office",
+    "Nobody was hurt.",
+    "It passed.",
+    "— Anna Moss, a reader in Quarry Lane, who wrote to us after the flood",
 ]
 
 BOILERPLATE = [
@@ -103,6 +110,11 @@ BOILERPLATE = [
     ("Continue reading at Tidewater Post »", "continue-reading"),
     ("Continue reading", "continue-reading"),
     ("Read the full article at Tidewater Post", "continue-reading"),
+    ("Posted by Jane Moss in Local News", "byline"),
+    ("Written by Anna van der Berg", "byline"),
+    ("Posted by admin on November 5, 2026", "byline"),
+    ("— Politics", "section-label"),
+    ("| Opinion", "section-label"),
 ]
 
 
@@ -123,6 +135,8 @@ def test_patterns_come_from_the_data_file():
         "related-insert",
         "advertisement-marker",
         "continue-reading",
+        "byline",
+        "section-label",
     } <= names
     assert all(p.description for p in PATTERNS.items)
 

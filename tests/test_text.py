@@ -266,3 +266,40 @@ def test_learning_on_fixture_copies_keeps_the_copied_body():
     for _, site, raw in rows:
         kept = strip(raw, load_patterns(), learned, site).text.split("\n")
         assert [p for p in body if p in raw] == [p for p in body if p in kept]
+
+
+def test_headline_is_not_part_of_the_text():
+    got = extract(page(), "https://h.example/green-cards")
+    assert got["title"] == "Green cards"
+    assert got["raw_text"].split("\n") == list(FILLER)
+    # Further down, a block that repeats the headline is text, not the headline.
+    late = extract(page(body="<h2>Green cards</h2><p>" + FILLER[0] + "</p>"), "https://h.example/g")
+    assert "Green cards" in late["raw_text"].split("\n")
+
+
+@pytest.mark.parametrize(
+    ("header", "byline"),
+    [
+        ("<header><h1>Green cards</h1><span class='author'>Jane Moss</span></header>", "Jane Moss"),
+        ("<h1>Green cards</h1>", None),  # only the sidebar names someone: another story's author
+    ],
+)
+def test_byline_comes_from_around_the_article_not_the_sidebar(header, byline):
+    paras = "".join(f"<p>{p}</p>" for p in FILLER)
+    html = (
+        f"<html><head><title>Green cards</title></head><body><main>{header}<article>{paras}"
+        "</article></main><aside><a rel='author' href='/staff/ola/'>Ola Berg</a></aside>"
+        "</body></html>"
+    )
+    assert extract(html, "https://h.example/green-cards")["author"] == byline
+
+
+@pytest.mark.parametrize("thread", ["<div class='replies'>", "<section id='comments'>"])
+def test_reader_comments_are_not_text(thread):
+    tag = thread[1 : thread.index(" ")]
+    comments = (
+        f"{thread}<h4>Comments (2)</h4><p>Good find, passing it on to the harbour group.</p>"
+        f"<p>The green card faded on our boat within a week, sadly.</p></{tag}>"
+    )
+    lines = extract(page(body=comments), "https://h.example/green-cards")["raw_text"].split("\n")
+    assert lines == list(FILLER)
