@@ -1,11 +1,12 @@
 """Spread graphs for Gephi, networkx and D3: GEXF, GraphML, node-link JSON, CSV and cascades.
 
 The article graph has one node per clustered article (attributes site, title, url, published,
-role, cluster_id, kind) plus one node per external source named by an attribution but never
-crawled (external=True), and one edge per spread edge (evidence, confidence, lag_hours,
-cluster_id). With ``sites=True`` nodes are sites (name, role, crawled) and an edge
-source_site -> target_site carries ``pieces`` (clusters that flowed along it, also its
-``weight``), ``copies`` and ``median_lag_hours``.
+role, cluster_id, kind, and flags: the spread's stored notes such as
+"claims-earlier-than-source", comma-separated) plus one node per external source named by an
+attribution but never crawled (external=True), and one edge per spread edge (evidence,
+confidence, lag_hours, cluster_id). With ``sites=True`` nodes are sites (name, role, crawled)
+and an edge source_site -> target_site carries ``pieces`` (clusters that flowed along it, also
+its ``weight``), ``copies`` and ``median_lag_hours``.
 
 Every node and edge also gets ``start``: the time it joined the spread (UTC, ISO 8601), so Gephi's
 timeline replays it. It is the published time, but never earlier than the source's (a copy
@@ -91,6 +92,7 @@ def _metadata(store: Store, kind: str, cluster_id: int | None, clusters: int) ->
 def _article_graph(store: Store, cluster_id: int | None) -> nx.DiGraph:
     rows = store.clustered_articles(cluster_id)
     edges = store.spread_edge_rows(cluster_id)
+    flags = store.member_flags(cluster_id)
     clusters = sorted({r["cluster_id"] for r in rows})
     graph = nx.DiGraph(**_metadata(store, "articles", cluster_id, len(clusters)))
     for r in rows:
@@ -107,6 +109,7 @@ def _article_graph(store: Store, cluster_id: int | None) -> nx.DiGraph:
             role=r["role"],
             cluster_id=r["cluster_id"],
             kind=r["kind"],
+            flags=", ".join(flags[r["id"]]) if r["id"] in flags else None,
             external=False,
         )
     for e in edges:

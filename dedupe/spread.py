@@ -9,7 +9,8 @@ source), so `trace` weighs the pages' own evidence first, strongest first:
    credits another member's site by name (in its metadata or a stripped "Source: X" line), links
    to that site, or declares a cross-domain canonical URL on it.
 3. ``carried-boilerplate:<site>``: the copy's raw text still carried site X's own disclaimer or
-   footer (stripped later), so it came through X.
+   footer (stripped later), so it came through X; a block naming X is X's even when extraction
+   left it out of X's own page, unless it is a credit line ("Source: X").
 4. ``text-lineage``: relative to the origin, the copy reproduces another copy's particular edits
    (a dropped paragraph, a changed title or sentence), so it came through that copy.
 5. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
@@ -41,7 +42,7 @@ from .urls import clean_url, site_id
 EXCERPT = "excerpt"
 AGGREGATOR = "aggregator"
 # Reasons (boilerplate pattern names) of stripped blocks that credit a source.
-CREDIT_REASONS = frozenset({"attribution-line", "original-source"})
+CREDIT_REASONS = frozenset({"attribution-line", "original-source", "continue-reading"})
 # Confidence of each kind of evidence when it stands alone.
 CONFIDENCE = {
     "attribution-link": 0.95,
@@ -56,6 +57,13 @@ CONFIDENCE = {
     "earliest-published": 0.35,
     "earliest-fetched": 0.2,
 }
+# A stripped block that credits a source rather than belonging to it ("Source: X", "via X").
+CREDIT_LINE = re.compile(
+    r"^\W*(?:the original source of|(?:originally|first) (?:published|posted|appeared)|"
+    r"(?:this \w+ (?:was |is )?)?republished (?:from|with)|source\b|via\b|h/t\b|"
+    r"(?:continue|keep) reading|read the (?:full|whole|rest|original))",
+    re.IGNORECASE,
+)
 # Lines shorter than this (in words) are too generic to count as a lineage edit.
 MIN_LINE_WORDS = 3
 # Share of a source's checkable edits a copy must reproduce to have come through it.
@@ -388,10 +396,20 @@ def _boilerplate_claims(members: dict[int, dict], directory: _Directory) -> list
         for j, other in members.items():
             if j == i or other["site"] == m["site"]:
                 continue
-            if not any(other["site"] in owners[b] for b in carried):
+            owned = {b for b in carried if other["site"] in owners[b]}
+            if not owned:
                 continue
-            # Blocks j shows itself, owned or carried.
-            shared = len(carried & set(removed[j]))
+            # Blocks j shows itself (owned or carried), and j's site's own blocks even where
+            # extraction left them out of j (a republisher's footer often is); a credit naming
+            # j's site is the copy's claim, not something it carried.
+            shared = len(
+                (carried & set(removed[j]))
+                | {
+                    b
+                    for b in owned
+                    if not CREDIT_LINE.match(b) and removed[i][b] not in CREDIT_REASONS
+                }
+            )
             if shared and (
                 best is None
                 or shared > best[0]
@@ -506,7 +524,8 @@ def _drop_inherited(
     An aggregator copying a republisher's page often carries the republisher's "original source"
     line too; that credit names the origin, but the copy came through the republisher. So when a
     copy credits X and also has evidence (a credit, carried boilerplate, lineage) for S, and S
-    itself credits X, the copy came through S.
+    itself credits X, the copy came through S (unless S has the same evidence for coming
+    through the copy).
     """
     carriers: dict[int, set[int | str]] = {}
     credits: dict[int, set[int | str]] = {}
@@ -521,7 +540,12 @@ def _drop_inherited(
             via = [
                 s
                 for s in carriers.get(c.target, ())
-                if isinstance(s, int) and s != c.source and c.source in credits.get(s, ())
+                if isinstance(s, int)
+                and s != c.source
+                and c.source in credits.get(s, ())
+                # Two copies that each look like the other's source (excerpts of one page
+                # sharing their lines) say nothing about which came through which.
+                and c.target not in carriers.get(s, ())
             ]
             if via:
                 note = f"attribution-inherited:{members[min(via)]['site']}"

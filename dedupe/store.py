@@ -170,6 +170,11 @@ MIGRATIONS: list[str] = [
         FROM flow f
         GROUP BY f.source_site, f.target_site;
     """,
+    # 2: notes from tracing the spread per member (a JSON list such as
+    # ["claims-earlier-than-source"]), NULL when there are none.
+    """
+    ALTER TABLE cluster_members ADD COLUMN flags TEXT;
+    """,
 ]
 
 
@@ -598,3 +603,68 @@ class Store:
     def site_roles(self) -> dict[str, str]:
         """site id -> role (from sites.toml) for the sites that have one."""
         return dict(self.db.execute("SELECT id, role FROM sites WHERE role IS NOT NULL"))
+
+    def set_member_flags(self, flags: dict[int, list[str]]) -> None:
+        """Store the spread's notes per clustered article (article id -> notes); an empty list
+        clears them. `replace_clusters` also stores a member row's "flags" list when given."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                "UPDATE cluster_members SET flags = ? WHERE article_id = ?",
+                [(json.dumps(notes) if notes else None, i) for i, notes in flags.items()],
+            )
+
+    def cluster_row(self, cluster_id: int) -> dict | None:
+        """One row of clusters (origin, size, sites, first and last published, title)."""
+        rows = list(self.db.query("SELECT * FROM clusters WHERE id = ?", [cluster_id]))
+        return rows[0] if rows else None
+
+    def member_flags(self, cluster_id: int | None = None) -> dict[int, list[str]]:
+        """article id -> the spread's notes, for clustered articles that have any."""
+        if "flags" not in self.db["cluster_members"].columns_dict:
+            return {}  # a database opened read-only before migration 2
+        sql = "SELECT article_id, flags FROM cluster_members WHERE flags IS NOT NULL"
+        params: list = []
+        if cluster_id is not None:
+            sql += " AND cluster_id = ?"
+            params.append(cluster_id)
+        return {i: json.loads(notes) for i, notes in self.db.execute(sql, params) if notes}
+
+    # -- read-only access (the web side) ---
+
+    @classmethod
+    def open_read_only(cls, path: str | os.PathLike) -> Store:
+        """Open an existing database for reading only: no migration, no write, no new file.
+
+        Raises StoreError when the file is missing, is not SQLite, is not a crosspost database
+        or has a schema this version does not know.
+        """
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        if not store.path.exists():
+            raise StoreError(f"database {store.path} not found: crawl or import first")
+        if not store.path.is_file():
+            raise StoreError(f"database {store.path} is not a file: give the .db file itself")
+        try:
+            conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open database {store.path}: {err}") from err
+        store.db = sqlite_utils.Database(conn)
+        try:
+            version = store.schema_version
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise StoreError(
+                f"cannot read {store.path}: {err} (is it a crosspost SQLite file?)"
+            ) from err
+        if version == 0 or version > len(MIGRATIONS):
+            conn.close()
+            if version == 0:
+                raise StoreError(
+                    f"{store.path} is not a crosspost database (schema version 0): "
+                    "create one with crosspost run or crosspost import"
+                )
+            raise StoreError(
+                f"{store.path} has schema version {version}, newer than this crosspost "
+                f"({len(MIGRATIONS)}): upgrade crosspost"
+            )
+        return store

@@ -63,6 +63,7 @@ def insert(store: Store, pieces: dict[int, list[dict]]) -> dict[str, int]:
                 "article_id": m["id"],
                 "similarity": 1.0,
                 "kind": "origin" if m["id"] == spread.origin_id else "copy",
+                "flags": spread.flags.get(m["id"]),  # as the pipeline stores them
             }
             for m in cluster_members
         ]
@@ -286,3 +287,19 @@ def test_empty_database_exports_empty_graph(tmp_path):
         with pytest.raises(ExportError, match="crosspost cluster"):
             ex.build_graph(store, cluster_id=1)
     assert (summary["nodes"], summary["edges"]) == (0, 0)
+
+
+def test_spread_flags_are_stored_and_exported(db):
+    store, ids, tmp_path = db
+    early = ids["https://aggtwo.example/news/budget"]
+    assert store.member_flags() == {early: ["claims-earlier-than-source"]}
+    assert store.member_flags(cluster_id=1) == {}
+    path = tmp_path / "flags.gexf"
+    ex.export(store, "gexf", path)
+    graph = nx.read_gexf(path)
+    assert graph.nodes[str(early)]["flags"] == "claims-earlier-than-source"
+    assert "flags" not in graph.nodes[str(ids["https://biggazette.example/news/budget"])]
+    agg1 = ids["https://aggone.example/news/budget"]
+    store.set_member_flags({early: [], agg1: ["same-time-as-source", "checked"]})
+    assert store.member_flags() == {agg1: ["same-time-as-source", "checked"]}
+    assert ex.build_graph(store).nodes[agg1]["flags"] == "same-time-as-source, checked"

@@ -392,3 +392,96 @@ def test_credit_line_names_the_nearer_source():
     lines = describe(spread, members)
     assert lines[0] == "origin: small-harbour.example (article 1)"
     assert "biggazette.example -> aggone.example (credit-line:biggazette.example, 0.75)" in lines
+
+
+def test_carried_disclaimer_names_the_republisher_even_when_its_page_lost_it():
+    origin = "https://small-harbour.example/news/ferry-pier"
+    notice = "Notice: Big Gazette republishes independent reporting and accepts no liability."
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        # Extraction left the republisher's own footer out of its page: nothing stripped.
+        member(
+            2, "biggazette.example", published="2024-05-01T09:00:00+00:00", attribution_url=origin
+        ),
+        # Credits the origin, but still carries the republisher's notice (and a credit line
+        # naming the origin, which is a credit, not something of the origin's page).
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_url=origin,
+            removed=[(CREDIT, "cross-site-repeat"), (notice, "cross-site-repeat")],
+        ),
+        # A plain copy crediting the origin and carrying nothing: taken at its word.
+        member(4, "aggtwo.example", published="2024-05-01T11:00:00+00:00", attribution_url=origin),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    edges = edges_by_target(spread)
+    assert edges[3]["source_article_id"] == 2
+    assert edges[3]["evidence"] == "carried-boilerplate:biggazette.example"
+    assert spread.flags[3] == ["attribution-inherited:biggazette.example"]
+    assert (edges[4]["source_article_id"], edges[4]["evidence"]) == (1, "attribution-link")
+
+
+def test_excerpt_teaser_names_its_source():
+    origin = "https://small-harbour.example/news/ferry-pier"
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2, "biggazette.example", published="2024-05-01T09:00:00+00:00", attribution_url=origin
+        ),
+        # An excerpt whose first link (the carried credit) names the origin; its own teaser
+        # names the republisher it was taken from.
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T10:00:00+00:00",
+            attribution_url=origin,
+            kind="excerpt",
+            text="\n".join(PARAGRAPHS[:2]),
+            removed=[
+                (CREDIT, "original-source"),
+                ("Read the full story at Big Gazette", "continue-reading"),
+            ],
+        ),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    edge = edges_by_target(spread)[3]
+    assert (edge["source_article_id"], edge["evidence"]) == (2, "credit-line:biggazette.example")
+
+
+def test_excerpts_of_one_page_do_not_pass_their_credit_to_each_other():
+    page = "https://aggone.example/news/ferry-pier"
+    edited = [
+        PARAGRAPHS[0],
+        "Engineers found three wooden pilings rotted through.",
+        *PARAGRAPHS[2:],
+    ]
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(2, "aggone.example", published="2024-05-01T09:00:00+00:00", text="\n".join(edited)),
+        member(5, "aggthree.example", published="2024-05-01T09:30:00+00:00"),
+        # Two excerpts of the aggregator's edited page, both crediting it; alike, each looks as
+        # if it came through the other, which says nothing: each came from the page it credits.
+        *(
+            member(
+                i,
+                site,
+                published=f"2024-05-01T1{i}:00:00+00:00",
+                attribution_url=page,
+                kind="excerpt",
+                text="\n".join(edited[:2]),
+            )
+            for i, site in ((3, "community.example"), (4, "aggtwo.example"))
+        ),
+    ]
+    links = [(3, 4, 1.0), (2, 3, 0.4), (2, 4, 0.4), (1, 2, 0.8), (1, 5, 1.0)]
+    spread = trace(members, links)
+    tree_of(spread, members)
+    edges = edges_by_target(spread)
+    assert [(edges[i]["source_article_id"], edges[i]["evidence"]) for i in (3, 4)] == [
+        (2, "attribution-link"),
+        (2, "attribution-link"),
+    ]

@@ -136,7 +136,11 @@ class Router:
                                flags=tuple(p.flags),
                                parent_key=p.parent and (p.parent.host, p.parent.path))  # fmt: skip
                 records.append(rec)
-        return Truth(records, self.disallowed, self.redirects)
+        outside = sorted(
+            {(p.parent.host, p.parent.path) for p in self.web.posts
+             if p.parent is not None and p.parent.host not in self.tables}
+        )  # fmt: skip
+        return Truth(records, self.disallowed, self.redirects, external=outside)
 
     # -- building -------------------------------------------------------------------------
     def _build(self, key: str, host: str, name: str) -> dict[str, Route]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from crawler.runner import run_crawl
 from crawler.sitelist import load_sites
-from crosspost.demo.score import score_pairs
+from crosspost.demo.score import found_spread, score_pairs, score_spread
 from crosspost.demo.server import serve
 from crosspost.demo.web import build_web
 from dedupe.export import export
@@ -30,10 +30,10 @@ def fresh_db(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def crawl_sample_web(out: Path, port: int = 0, overrides: dict | None = None):
-    """Serve the sample web, write its sites.toml and crawl it into out/demo.db; returns
-    (store, crawl stats, truth clusters as URL sets, truth article URLs)."""
-    web = build_web()
+def crawl_sample_web(out: Path, port: int = 0, overrides: dict | None = None, seed: int = 7):
+    """Serve the sample web (of `seed`), write its sites.toml and crawl it into out/demo.db;
+    returns (store, crawl stats, the truth bound to the port served)."""
+    web = build_web(seed)
     db_path = out / "demo.db"
     fresh_db(db_path)
     store = Store(db_path)
@@ -64,6 +64,7 @@ def run_demo(out: Path, port: int = 0, echo: Callable[[str], object] = print) ->
     true_clusters = truth.clusters()
     score = score_pairs(found, true_clusters)
     echo(f"clusters: {len(found)} found, {len(true_clusters)} in the truth; pairs: {score}")
+    echo(f"spread: {score_spread(*found_spread(store), truth)}")
     members = store.cluster_member_urls()
     for cluster in store.largest_clusters(3):
         echo(f"\n  cluster {cluster['id']}: {cluster['title']!r} ({cluster['size']} pages)")

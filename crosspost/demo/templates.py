@@ -49,6 +49,9 @@ DISCLAIMER = (
 )
 
 
+DONATE = "Please support independent research. Donate to Wider Lens Review."
+
+
 def show_date(post: Post, fmt_time: str, fmt_date: str) -> str:
     """The <time> element a page shows for its post (empty when it shows no date)."""
     if post.shown is None:
@@ -64,6 +67,8 @@ class Skin:
     """Markup of one site; subclasses override the parts that differ."""
 
     jsonld = True
+    # The site's own lines that name it (a disclaimer, a promo) and that copies may take along.
+    own_lines: tuple[str, ...] = ()
     fmt_time = "%B %-d, %Y at %H:%M"
     fmt_date = "%B %-d, %Y"
 
@@ -275,8 +280,10 @@ class Review(Skin):
 
     fmt_time = "%B %d, %Y %H:%M"
 
+    own_lines = (DISCLAIMER, DONATE)
+
     def boilerplate(self, post, link):
-        before = [plain("Please support independent research. Donate to Wider Lens Review.")]
+        before = [plain(DONATE)]
         after: list[Block] = []
         outlet = self.name
         if post.attribution is not None:
@@ -324,8 +331,12 @@ class Aggregator(Skin):
     def source_href(self, host: str, path: str, link: Link) -> str:
         return link(host, path)
 
+    def __init__(self, name: str, host: str):
+        super().__init__(name, host)
+        self.own_lines = tuple(w for w in self.widgets if name.casefold() in w.casefold())
+
     def boilerplate(self, post, link):
-        after: list[Block] = []
+        after = [plain(b) for b in post.carries]
         if post.carried is not None:
             name, host, path = post.carried
             after.append(linked("The original source of this article is ", name, link(host, path)))
@@ -364,7 +375,7 @@ class Pulse(Aggregator):
     source_words = "Originally published by "
     widgets = (
         "👍 1.2K likes · 💬 87 comments · 🔁 Share",
-        "Keep Pulse Wire independent and ad-light: chip in $3 today.",
+        "Keep Pulse Wire ad-light: chip in today to keep us independent.",
     )
     jsonld = False
 

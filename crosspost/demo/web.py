@@ -4,6 +4,12 @@
 republisher -> aggregators, excerpts on a community blog, copies of copies, small edits) and
 returns a `SampleWeb` that renders every page "as of" a moment and knows, for every URL, what the
 page is: the truth that extraction, clustering and spread are scored against.
+
+Copies of copies take along lines of their source's page (the republisher's disclaimer, an
+aggregator's promo), as scraped copies do; a few carry nothing and credit someone else, and the
+truth flags them "ambiguous-source". One piece starts at an outlet the web names but does not
+serve (`Truth.external`); its first served page, at the republisher, is flagged
+"external-source".
 """
 
 from __future__ import annotations
@@ -58,6 +64,11 @@ ORIGINS = ("courier", "dispatch", "observer")
 AGGREGATORS = ("rake", "pulse", "scroll")
 DATE_ONLY = {"pulse", "porch"}
 START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+# An outlet the sample web names but does not serve: one piece starts there, so its first crawled
+# page (at the republisher) credits a source that is not crawled.
+OUTSIDE = ("gazette", "Ashcombe Gazette", "ashcombe-gazette.test")
+# Copies of copies that take along nothing of their source's page nor credit it: ambiguous.
+AMBIGUOUS = 3
 
 
 @dataclass
@@ -89,6 +100,8 @@ class Post:
     uid: int = 0
     typo: tuple[str, str] | None = None  # (wrong, right) when the text carries a typo
     boilerplate: list[str] = field(default_factory=list)
+    # Blocks of the parent's own page (its disclaimer, its promo line) the copy took along.
+    carries: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,8 @@ class Truth:
     """The truth of the sample web for one port (URLs include it; port None leaves it out)."""
 
     def __init__(self, records: list[dict], disallowed: list[tuple[str, str]],
-                 redirects: list[tuple[str, str, str]], port: int | None = None):  # fmt: skip
+                 redirects: list[tuple[str, str, str]], port: int | None = None,
+                 external: list[tuple[str, str]] = ()):  # fmt: skip
         self.port = port
         self._records, self._disallowed, self._redirects = records, disallowed, redirects
         self.pages: dict[str, PageTruth] = {}
@@ -135,6 +149,9 @@ class Truth:
             parent = rec.pop("parent_key", None)
             url = self.url(rec["host"], rec["path"])
             self.pages[url] = PageTruth(url=url, parent=parent and self.url(*parent), **rec)
+        self._external = external
+        # Sources that pages credit (and copied) but that the sample web does not serve.
+        self.external: set[str] = {self.url(h, p) for h, p in external}
         self.disallowed: set[str] = {self.url(h, p) for h, p in disallowed}
         self.redirects: dict[str, str] = {self.url(h, a): self.url(h, b) for h, a, b in redirects}
 
@@ -143,7 +160,7 @@ class Truth:
         return site_url(host, path, port if port is not None else self.port)
 
     def for_port(self, port: int) -> Truth:
-        return Truth(self._records, self._disallowed, self._redirects, port)
+        return Truth(self._records, self._disallowed, self._redirects, port, self._external)
 
     def articles(self, as_of: datetime | None = None) -> list[PageTruth]:
         """Article pages (origins, copies, excerpts) published by `as_of` (default: all)."""
@@ -219,6 +236,8 @@ class SampleWeb:
 class _Planner:
     def __init__(self, seed: int, pieces: int):
         self.rng = random.Random(seed * 7919 + 1)
+        # A second stream for what copies carry, so that adding it left the rest of the web as is.
+        self.side = random.Random(seed * 104729 + 5)
         self.writer = Writer(seed)
         self.n = pieces
         self.sites = {
@@ -304,6 +323,8 @@ class _Planner:
                 continue  # notes and a few pieces are never copied
             self.spread(p)
         self._quirks(origins)
+        self._outside_piece(len(origins) + 1)
+        self._ambiguous()
         for p in self.posts:
             before, after = self.skin(p).boilerplate(p, lambda host, path: path)
             p.boilerplate = [b.text for b in before + after]
@@ -357,7 +378,8 @@ class _Planner:
             if typo and r.random() < 0.5:
                 paras = [p.replace(typo[0], typo[1]) for p in paras]
                 typo = None
-        source = (self.sites[parent.site].name, parent.host, parent.path)
+        outlet = self.sites[parent.site].name if parent.site in self.sites else OUTSIDE[1]
+        source = (outlet, parent.host, parent.path)
         attribution = carried = None
         if site in ("review", "porch") or kind == "excerpt":
             attribution = source
@@ -373,7 +395,46 @@ class _Planner:
         return self.post(site, parent.draft, piece=parent.piece, kind=kind, parent=parent,
                          available=available, title=title, paragraphs=paras, author=author,
                          attribution=attribution, carried=carried, group=parent.group,
-                         poster=poster, typo=typo)  # fmt: skip
+                         poster=poster, typo=typo, carries=self._carries(parent, kind))  # fmt: skip
+
+    def _carries(self, parent: Post, kind: str) -> list[str]:
+        """What a full copy of a copy takes along from its source's page: one or more of the
+        source's own lines (the republisher's disclaimer, an aggregator's promo) and whatever
+        the source had carried itself."""
+        if parent.parent is None or kind == "excerpt" or parent.site not in self.sites:
+            return []
+        own = self.skin(parent).own_lines
+        picked = self.side.sample(own, self.side.randint(1, len(own)))
+        return [*parent.carries, *(b for b in own if b in picked)]
+
+    def _ambiguous(self) -> None:
+        """A few copies of copies carry nothing of their source and do not credit it: nothing on
+        the page tells where they came from ("ambiguous-source")."""
+        copied = {id(p.parent) for p in self.posts}
+        eligible = [
+            p for p in self.posts
+            if p.carries and id(p) not in copied
+            and (p.attribution is None or p.attribution[1:] != (p.parent.host, p.parent.path))
+        ]  # fmt: skip
+        for p in self.side.sample(eligible, min(AMBIGUOUS, len(eligible))):
+            p.carries = []
+            p.flags.append("ambiguous-source")
+
+    def _outside_piece(self, number: int) -> None:
+        """A piece from an outlet the web does not serve, republished by the review and copied
+        on from there: its first crawled page credits a source outside the crawl."""
+        key, name, host = OUTSIDE
+        draft = self.writer.news(name)
+        available = START + timedelta(minutes=self.side.randint(2 * 24 * 60, 15 * 24 * 60))
+        source = Post(site=key, host=host, path=f"/stories/{slugify(draft.title)}/",
+                      piece=f"piece-{number:02d}", kind="origin", parent=None, title=draft.title,
+                      author=draft.author, paragraphs=list(draft.paragraphs), available=available,
+                      shown=available, time_shown=True, section=draft.section, tags=draft.tags,
+                      draft=draft)  # fmt: skip
+        review = self.copy(source, "review", "copy")
+        review.flags.append("external-source")
+        for site in ("rake", "scroll"):
+            self.copy(review, site, "copy")
 
     def _quirks(self, origins: list[Post]) -> None:
         """One copy dated before its source, one origin without a date, one moved URL."""
