@@ -204,6 +204,7 @@ def _write_clusters(store: Store, result, links, report: ClusterReport) -> None:
                     "kind": "origin" if m["id"] == traced.origin_id else m["kind"],
                     "similarity": result.similarity.get(m["id"]),
                     "containment": result.containment.get(m["id"]),
+                    "flags": traced.flags.get(m["id"]) or None,
                 }
             )
         edge_rows += [{"cluster_id": cluster_id, **edge} for edge in traced.edges]
