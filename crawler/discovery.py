@@ -102,3 +102,30 @@ def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
 
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
     return list(sitemap_urls_from_robots(body, base_url=base_url))
+
+
+ARTICLE_JSONLD = re.compile(
+    r'"@type"\s*:\s*\[?[^\]]*?"(?:\w*NewsArticle|Article|BlogPosting|Report|LiveBlogPosting)"'
+)
+
+
+def is_mostly_links(selector: Selector, threshold: float = 0.5) -> bool:
+    """A page that does not declare itself an article and whose text is mostly link text.
+
+    A cheap test (XPath over the tree the spider already has) that spares such listing pages the
+    full extraction; anything that claims to be an article, or is in doubt, goes to extract().
+    """
+    og_type = (selector.xpath("//meta[@property='og:type']/@content").get() or "").strip()
+    if og_type.lower() == "article":
+        return False
+    if any(
+        ARTICLE_JSONLD.search(s)
+        for s in selector.xpath("//script[@type='application/ld+json']/text()").getall()
+    ):
+        return False
+    visible = "//body//text()[not(ancestor::script or ancestor::style)]"
+    total = sum(len(t.split()) for t in selector.xpath(visible).getall())
+    linked = sum(
+        len(t.split()) for t in selector.xpath(visible.replace("text()[", "a//text()[")).getall()
+    )
+    return total > 0 and linked / total >= threshold

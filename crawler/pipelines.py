@@ -1,16 +1,22 @@
-"""extract -> store. What is not an article is dropped with its reason, counted in the crawl stats."""
+"""extract -> store. What is not an article is dropped with its reason, counted in the crawl stats.
+
+Extraction runs in a pool of worker processes (CROSSPOST_EXTRACT_WORKERS, default: one per
+core; 0 runs it in the crawl process), so that parsing pages and downloading them overlap.
+Writes stay in the crawl process, one transaction per article.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.exceptions import DropItem
 
-from crawler.detect import classify
-from dedupe.boilerplate import load_patterns, strip
-from dedupe.errors import NotAnArticle
+from crawler.extraction import process_page
 from dedupe.store import now
-from dedupe.text import extract
 
 
 class ArticlePipeline:
@@ -18,6 +24,7 @@ class ArticlePipeline:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -28,40 +35,55 @@ class ArticlePipeline:
         self.state = spider.state
         self.store = spider.state.store
         self.stats = self.crawler.stats
-        self.max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 10 * 1024 * 1024
-        self.patterns = {}
+        settings = self.crawler.settings
+        self.max_bytes = settings.getint("DOWNLOAD_MAXSIZE") or 10 * 1024 * 1024
+        self.extra_patterns = {}
         for site in spider.site_configs.values():
             self.store.upsert_site(site.id, site.name, site.url, site.role)
             self.store.set_meta(f"boilerplate:{site.id}", json.dumps(list(site.boilerplate)))
-            self.patterns[site.id] = load_patterns(site.boilerplate)
+            self.extra_patterns[site.id] = tuple(site.boilerplate)
+        workers = settings.get("CROSSPOST_EXTRACT_WORKERS")
+        workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
+        if workers > 0:
+            # spawn: a fork of the crawl process would copy Twisted's threads and sockets.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def drop(self, item, kind: str, reason: str) -> DropItem:
         self.state.record(item["url"], item["site"], kind, item["status"], reason)
         self.stats.inc_value(f"crosspost/dropped/{reason}")
         return DropItem(f"{reason}: {item['url']}")
 
-    def process_item(self, item):
-        try:
-            fields = extract(item["html"], item["url"], max_bytes=self.max_bytes)
-        except NotAnArticle as err:
-            raise self.drop(item, "unusable", err.reason) from err
-        kind, reason = classify(fields.get("signals") or {})
-        if kind != "article":
-            raise self.drop(item, kind, reason)
-        stripped = strip(fields["raw_text"], self.patterns[item["site"]], site=item["site"])
+    async def process_item(self, item):
+        args = (
+            item["html"],
+            item["url"],
+            item["site"],
+            self.max_bytes,
+            self.extra_patterns.get(item["site"], ()),
+        )
+        if self.pool is None:
+            result = process_page(*args)
+        else:
+            result = await asyncio.wrap_future(self.pool.submit(process_page, *args))
+        if result["outcome"] != "article":
+            raise self.drop(item, result["outcome"], result["reason"])
         article = {
-            **fields,
+            **result["fields"],
             "url": item["url"],
             "site": item["site"],
             "fetched_at": now(),
-            "text": stripped.text,
-            "word_count": len(stripped.text.split()),
+            "text": result["text"],
+            "word_count": len(result["text"].split()),
         }
-        article_id = self.store.add_article(article)
+        article_id = self.store.add_article(article, removed=result["removed"])
         if article_id is None:
             self.stats.inc_value("crosspost/dropped/already-stored")
         else:
-            self.store.set_texts([(article_id, stripped.text, stripped.removed)])
             self.stats.inc_value("crosspost/articles_stored")
-        self.state.record(item["url"], item["site"], "article", item["status"], reason)
+        self.state.record(item["url"], item["site"], "article", item["status"], result["reason"])
         return {"url": item["url"], "article_id": article_id}

@@ -43,3 +43,8 @@ CROSSPOST_PROGRESS = True
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "crawler.logformatter.QuietDrops"
+# Worker processes that extract pages while the crawl goes on (empty: one per core; 0: none).
+CROSSPOST_EXTRACT_WORKERS = ""
+# Scrapy runs this many item/request outputs of one callback at once; our pipeline is the only
+# consumer, and the default of 100 spends more time creating asyncio tasks than it saves.
+CONCURRENT_ITEMS = 16

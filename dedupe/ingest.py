@@ -76,12 +76,10 @@ def import_jsonl(store: Store, path: Path) -> ImportReport:
             article["text"] = stripped.text
             article["word_count"] = len(stripped.text.split())
             store.upsert_site(article["site"], crawled=False)
-            article_id = store.add_article(article)
-            if article_id is None:
+            if store.add_article(article, removed=stripped.removed) is None:
                 report.known += 1
-                continue
-            store.set_texts([(article_id, stripped.text, stripped.removed)])
-            report.added += 1
+            else:
+                report.added += 1
     return report
 
 

@@ -302,8 +302,11 @@ class Store:
 
     # -- articles ------------------------------------------------------------------------------
 
-    def add_article(self, article: dict[str, Any]) -> int | None:
-        """Insert one article (keys of ARTICLE_COLUMNS); returns its id, or None if the URL is known."""
+    def add_article(
+        self, article: dict[str, Any], removed: Iterable[tuple[str, str]] = ()
+    ) -> int | None:
+        """Insert one article (keys of ARTICLE_COLUMNS) and the audit of what stripping removed
+        from it, in one transaction; returns its id, or None if the URL is known."""
         row = {column: article.get(column) for column in ARTICLE_COLUMNS}
         row["fetched_at"] = row["fetched_at"] or now()
         with self.db.conn:
@@ -312,7 +315,14 @@ class Store:
                 f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})",
                 [row[c] for c in ARTICLE_COLUMNS],
             )
-        return cursor.lastrowid if cursor.rowcount else None
+            if not cursor.rowcount:
+                return None
+            article_id = cursor.lastrowid
+            self.db.conn.executemany(
+                "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
+                [(article_id, block, reason) for block, reason in removed],
+            )
+        return article_id
 
     def known_urls(self, site_id: str | None = None) -> set[str]:
         sql = "SELECT url FROM articles" + (" WHERE site = ?" if site_id else "")
@@ -403,19 +413,21 @@ class Store:
         ]
 
     def members_of_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
-        """Members of many (band, bucket) keys in a few queries; empty keys are left out."""
-        keys = list(keys)
+        """Members of many (band, bucket) keys in one join; empty keys are left out."""
         found: dict[tuple[int, int], list[int]] = {}
-        for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
-            values = ", ".join("(?, ?)" for _ in chunk)
-            flat = [v for key in chunk for v in key]
-            for band, bucket, article_id in self.db.execute(
-                f"SELECT band, bucket, article_id FROM _lsh WHERE (band, bucket) IN "
-                f"(VALUES {values})",
-                flat,
-            ):
-                found.setdefault((band, bucket), []).append(article_id)
+        if self.db.execute("SELECT 1 FROM _lsh LIMIT 1").fetchone() is None:
+            return found  # nothing indexed yet (a first run): no need to ship the keys
+        with self.db.conn:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (band INTEGER, bucket INTEGER)")
+            self.db.execute("DELETE FROM _probe")
+            self.db.conn.executemany("INSERT INTO _probe (band, bucket) VALUES (?, ?)", keys)
+        for band, bucket, article_id in self.db.execute(
+            "SELECT l.band, l.bucket, l.article_id FROM _probe p "
+            "JOIN _lsh l ON l.band = p.band AND l.bucket = p.bucket"
+        ):
+            found.setdefault((band, bucket), []).append(article_id)
+        with self.db.conn:
+            self.db.execute("DELETE FROM _probe")
         return found
 
     def remove_from_index(self, article_ids: Iterable[int]) -> None:
@@ -430,6 +442,58 @@ class Store:
             "SELECT band, bucket, article_id FROM _lsh ORDER BY band, bucket"
         )
 
+    def _ensure_site_shingles(self) -> None:
+        # Working state of dedupe.pipeline (per-site shingle counts for clusters.site_repeats);
+        # created on first use so that it needs no migration of the public schema.
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS _site_shingles (site TEXT PRIMARY KEY, params TEXT NOT "
+            "NULL, shingles BLOB NOT NULL, counts BLOB NOT NULL, digests BLOB NOT NULL)"
+        )
+
+    def site_shingles(self, sites: Iterable[str], params: str) -> dict[str, tuple[bytes, ...]]:
+        """site -> (shingles, counts, digests) blobs stored under these params."""
+        self._ensure_site_shingles()
+        found = {}
+        for site in sites:
+            row = self.db.execute(
+                "SELECT shingles, counts, digests FROM _site_shingles WHERE site = ? AND params = ?",
+                [site, params],
+            ).fetchone()
+            if row is not None:
+                found[site] = tuple(row)
+        return found
+
+    def save_site_shingles(self, rows: Iterable[tuple[str, str, bytes, bytes, bytes]]) -> None:
+        """Rows of (site, params, shingles, counts, digests), replacing the site's row."""
+        self._ensure_site_shingles()
+        with self.db.conn:
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO _site_shingles (site, params, shingles, counts, digests) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def clear_site_shingles(self) -> None:
+        self._ensure_site_shingles()
+        with self.db.conn:
+            self.db.execute("DELETE FROM _site_shingles")
+
+    def article_ids(self) -> list[int]:
+        """Every article id, in order (the pipeline's universe)."""
+        return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def recent_article_ids(self, site: str, limit: int) -> list[int]:
+        """The `limit` newest article ids of a site (for incremental boilerplate learning)."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM articles WHERE site = ? ORDER BY id DESC LIMIT ?", [site, limit]
+            )
+        ]
+
+    def site_article_ids(self, site: str) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE site = ?", [site])]
+
     # -- verified links --------------------------------------------------------------------------
 
     def replace_links(self, article_ids: Iterable[int], links: Iterable[Any]) -> None:
@@ -443,6 +507,15 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(lk.a, lk.b, lk.resemblance, lk.containment, lk.kind, lk.shorter) for lk in links],
             )
+
+    def stored_clusters(self) -> tuple[list[dict], list[dict], list[dict]]:
+        """The clusters, cluster_members and spread_edges rows as stored (the incremental run
+        keeps those of untouched clusters)."""
+        return (
+            list(self.db.query("SELECT * FROM clusters")),
+            list(self.db.query("SELECT * FROM cluster_members")),
+            list(self.db.query("SELECT * FROM spread_edges ORDER BY id")),
+        )
 
     def links(self) -> list[tuple[int, int, float, float, str, int | None]]:
         """Every verified link as (a, b, resemblance, containment, kind, shorter)."""

@@ -44,6 +44,7 @@ class SitesSpider(scrapy.Spider):
         self.site_configs = {site.id: site for site in sites}
         self.state = state
         self.requested: Counter[str] = Counter()
+        self.scheduled: set[str] = set()  # cleaned URLs requested in this run
         self.incremental: dict[str, bool] = {}
 
     @classmethod
@@ -82,13 +83,14 @@ class SitesSpider(scrapy.Spider):
     def follow(self, url: str, site: str, callback, priority: int = 0) -> scrapy.Request | None:
         """A request for a URL of this site that is worth fetching, or None."""
         url = clean_url(url)
-        if site_id(url) != site or self.state.is_stored(url):
+        if url in self.scheduled or site_id(url) != site or self.state.is_stored(url):
             return None
         limit = self.site_configs[site].max_pages or self.max_pages
         if self.requested[site] >= limit:
             self.crawler.stats.inc_value(f"crosspost/max_pages_reached/{site}")
             return None
         self.requested[site] += 1
+        self.scheduled.add(url)
         return scrapy.Request(
             url, callback=callback, errback=self.failed, meta={"site": site}, priority=priority
         )
@@ -165,6 +167,10 @@ class SitesSpider(scrapy.Spider):
             if request:
                 yield request
         yield from self.follow_links(selector, response.url, site)
+        if discovery.is_mostly_links(selector):  # a listing: no need to extract it
+            self.state.record(url, site, "listing", response.status, "mostly-links")
+            self.crawler.stats.inc_value("crosspost/dropped/mostly-links")
+            return
         yield PageItem(url=url, site=site, status=response.status, html=response.text)
 
     def follow_links(self, selector: Selector, base_url: str, site: str):

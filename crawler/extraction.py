@@ -1,0 +1,41 @@
+"""Page -> article work done off the reactor: extract, classify and strip one page.
+
+Runs in worker processes (CPU-bound trafilatura/lxml would otherwise stall the downloads), so
+it returns plain data: exceptions do not cross the process boundary intact.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from crawler.detect import classify
+from dedupe.boilerplate import Patterns, load_patterns, strip
+from dedupe.errors import NotAnArticle
+from dedupe.text import extract
+
+
+@functools.lru_cache(maxsize=64)
+def _patterns(extra: tuple[str, ...]) -> Patterns:
+    return load_patterns(extra)
+
+
+def process_page(
+    html: str, url: str, site: str, max_bytes: int, extra_patterns: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """{'outcome': 'article' | 'listing' | 'other' | 'unusable', 'reason': ..., ...}."""
+    try:
+        fields = extract(html, url, max_bytes=max_bytes)
+    except NotAnArticle as err:
+        return {"outcome": "unusable", "reason": err.reason}
+    kind, reason = classify(fields.get("signals") or {})
+    if kind != "article":
+        return {"outcome": kind, "reason": reason}
+    stripped = strip(fields["raw_text"], _patterns(tuple(extra_patterns)), site=site)
+    return {
+        "outcome": "article",
+        "reason": reason,
+        "fields": fields,
+        "text": stripped.text,
+        "removed": stripped.removed,
+    }
