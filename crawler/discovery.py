@@ -10,6 +10,9 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+# Where sites usually keep these when nothing announces them.
+USUAL_FEEDS = ("/feed/", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
+USUAL_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 PAGINATION_TEXT = re.compile(
     r"^\W*(older|next|more|previous posts|older posts|next page)\b|[»›→]\s*$", re.I

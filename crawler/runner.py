@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import version
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -23,6 +24,13 @@ def crawl_settings(db_path: str, overrides: dict[str, Any] | None = None) -> Set
     settings.set("CROSSPOST_DB", str(db_path), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    if "USER_AGENT" not in (overrides or {}):
+        contact = settings.get("CROSSPOST_CONTACT")
+        settings.set(
+            "USER_AGENT",
+            f"crosspost/{version('crosspost')} (research crawler; +{contact})",
+            priority="cmdline",
+        )
     return settings
 
 

@@ -48,3 +48,11 @@ CROSSPOST_EXTRACT_WORKERS = ""
 # Scrapy runs this many item/request outputs of one callback at once; our pipeline is the only
 # consumer, and the default of 100 spends more time creating asyncio tasks than it saves.
 CONCURRENT_ITEMS = 16
+
+# Retries wait RETRY_BACKOFF_BASE * 2^(n-1) seconds (at most RETRY_BACKOFF_MAX) before retry n.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0

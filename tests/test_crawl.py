@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from conftest import crawl_args, crosspost, write_sites
@@ -88,3 +89,23 @@ def test_new_articles_appear_and_only_they_are_fetched(tmp_path):
         }
         assert not requested & first
         assert f"{len(everything - first)} new articles" in result.stdout
+
+
+def test_a_page_that_fails_once_is_retried_after_a_pause_and_stored(sample_web, tmp_path):
+    web, running = sample_web
+    truth = running.truth
+    article = sorted(p.url for p in truth.articles())[0]
+    host, path = urlsplit(article).hostname, urlsplit(article).path
+    running.fail_once(host, path, 503)
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    db = tmp_path / "retry.db"
+    start = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, db, "-s", "RETRY_BACKOFF_BASE=0.3"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert article in Store(db).known_urls()
+    statuses = [s for h, p, s in list(running.requests)[start:] if (h, p) == (host, path)]
+    assert statuses == [503, 200]
+    stats = json.loads(list(Store(db).db["crawl_runs"].rows)[0]["stats"])
+    assert stats["retry/count"] == 1
+    # The server asked for Retry-After: 1, longer than the 0.3 s base pause: it is obeyed.
+    assert stats["crosspost/retry_backoff_seconds"] == 1.0

@@ -63,7 +63,8 @@ class SitesSpider(scrapy.Spider):
             self.incremental[site.id] = self.state.site_was_complete(site.id)
             self.state.begin_site(site.id)
             meta = {"site": site.id}
-            yield scrapy.Request(site.url, callback=self.parse_page, meta=meta, priority=10)
+            home = {"site": site.id, "home": True}
+            yield scrapy.Request(site.url, callback=self.parse_page, meta=home, priority=10)
             robots = urljoin(site.url, "/robots.txt")
             yield scrapy.Request(robots, callback=self.parse_robots, meta=meta, priority=10)
             for feed in site.feeds:
@@ -108,10 +109,23 @@ class SitesSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response):
         site = response.meta["site"]
-        for sitemap in discovery.robots_sitemaps(response.body, response.url):
+        sitemaps = discovery.robots_sitemaps(response.body, response.url)
+        for sitemap in sitemaps:
             request = self.follow(sitemap, site, self.parse_sitemap, priority=5)
             if request:
                 yield request
+        if not sitemaps and not self.site_configs[site].sitemaps:
+            yield from self.probe(response.url, site, discovery.USUAL_SITEMAPS, self.parse_sitemap)
+
+    def probe(self, base_url: str, site: str, paths: tuple[str, ...], callback):
+        """Requests for the usual places of a sitemap or feed; a miss there is not an error."""
+        for path in paths:
+            request = self.follow(urljoin(base_url, path), site, callback, priority=5)
+            if request:
+                yield request.replace(errback=self.probe_missed)
+
+    def probe_missed(self, failure) -> None:
+        self.crawler.stats.inc_value("crosspost/probes/missed")
 
     def parse_sitemap(self, response: Response):
         site = response.meta["site"]
@@ -162,10 +176,13 @@ class SitesSpider(scrapy.Spider):
             return
         if self.state.is_stored(url):
             return
-        for feed in discovery.feed_urls(selector, response.url):
+        feeds = discovery.feed_urls(selector, response.url)
+        for feed in feeds:
             request = self.follow(feed, site, self.parse_feed, priority=5)
             if request:
                 yield request
+        if response.meta.get("home") and not feeds and not self.site_configs[site].feeds:
+            yield from self.probe(response.url, site, discovery.USUAL_FEEDS, self.parse_feed)
         yield from self.follow_links(selector, response.url, site)
         if discovery.is_mostly_links(selector):  # a listing: no need to extract it
             self.state.record(url, site, "listing", response.status, "mostly-links")
