@@ -21,14 +21,19 @@ def _patterns(extra: tuple[str, ...]) -> Patterns:
 
 
 def process_page(
-    html: str, url: str, site: str, max_bytes: int, extra_patterns: tuple[str, ...] = ()
+    html: str,
+    url: str,
+    site: str,
+    max_bytes: int,
+    extra_patterns: tuple[str, ...] = (),
+    listed_shape: bool = False,
 ) -> dict[str, Any]:
     """{'outcome': 'article' | 'listing' | 'other' | 'unusable', 'reason': ..., ...}."""
     try:
         fields = extract(html, url, max_bytes=max_bytes)
     except NotAnArticle as err:
         return {"outcome": "unusable", "reason": err.reason}
-    kind, reason = classify(fields.get("signals") or {})
+    kind, reason = classify(fields.get("signals") or {}, listed_shape)
     if kind != "article":
         return {"outcome": kind, "reason": reason}
     stripped = strip(fields["raw_text"], _patterns(tuple(extra_patterns)), site=site)

@@ -10,3 +10,4 @@ class PageItem(scrapy.Item):
     site = scrapy.Field()  # site id (host)
     status = scrapy.Field()
     html = scrapy.Field()
+    listed_shape = scrapy.Field()  # the URL looks like those the site's feeds/sitemaps list

@@ -65,6 +65,7 @@ class ArticlePipeline:
             item["site"],
             self.max_bytes,
             self.extra_patterns.get(item["site"], ()),
+            bool(item.get("listed_shape")),
         )
         if self.pool is None:
             result = process_page(*args)

@@ -109,3 +109,20 @@ def test_a_page_that_fails_once_is_retried_after_a_pause_and_stored(sample_web, 
     assert stats["retry/count"] == 1
     # The server asked for Retry-After: 1, longer than the 0.3 s base pause: it is obeyed.
     assert stats["crosspost/retry_backoff_seconds"] == 1.0
+
+
+def test_max_pages_bounds_the_requests_to_a_site(sample_web, tmp_path):
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    first = web.sites[0].host
+    text = sites.read_text()
+    marker = f'url = "{running.base_url(first)}"'
+    assert marker in text
+    sites.write_text(text.replace(marker, marker + "\nmax_pages = 5", 1))
+    start = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, tmp_path / "bounded.db"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    to_first = [p for h, p in requested_paths(running, start) if h == first and p != "/robots.txt"]
+    assert 0 < len(to_first) <= 5
+    others = {h for h, _ in requested_paths(running, start)} - {first}
+    assert len(others) == len(web.sites) - 1

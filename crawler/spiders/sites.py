@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler import discovery
+from crawler.detect import ArticleShapes
 from crawler.items import PageItem
 from crawler.sitelist import SiteConfig, load_sites
 from crawler.state import CrawlState, SQLiteCrawlState
@@ -46,6 +47,7 @@ class SitesSpider(scrapy.Spider):
         self.requested: Counter[str] = Counter()
         self.scheduled: set[str] = set()  # cleaned URLs requested in this run
         self.incremental: dict[str, bool] = {}
+        self.shapes = ArticleShapes()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -134,6 +136,8 @@ class SitesSpider(scrapy.Spider):
         index = kind == "sitemapindex"
         callback = self.parse_sitemap if index else self.parse_page
         for location in locations:
+            if not index:
+                self.shapes.learn(site, location)
             request = self.follow(location, site, callback, priority=5 if index else 0)
             if request:
                 yield request
@@ -142,7 +146,9 @@ class SitesSpider(scrapy.Spider):
         site = response.meta["site"]
         self.crawler.stats.inc_value("crosspost/feeds")
         for url in discovery.feed_item_urls(response.body):
-            request = self.follow(urljoin(response.url, url), site, self.parse_page)
+            url = urljoin(response.url, url)
+            self.shapes.learn(site, url)
+            request = self.follow(url, site, self.parse_page)
             if request:
                 yield request
 
@@ -188,7 +194,13 @@ class SitesSpider(scrapy.Spider):
             self.state.record(url, site, "listing", response.status, "mostly-links")
             self.crawler.stats.inc_value("crosspost/dropped/mostly-links")
             return
-        yield PageItem(url=url, site=site, status=response.status, html=response.text)
+        yield PageItem(
+            url=url,
+            site=site,
+            status=response.status,
+            html=response.text,
+            listed_shape=self.shapes.matches(site, url),
+        )
 
     def follow_links(self, selector: Selector, base_url: str, site: str):
         """Links of the page; on a re-crawl, pagination only while the page links to new things."""
