@@ -13,8 +13,9 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
 from crawler.detect import ArticleShapes
@@ -99,12 +100,26 @@ class SitesSpider(scrapy.Spider):
         )
 
     def failed(self, failure) -> None:
-        if failure.check(IgnoreRequest):  # robots.txt said no: polite, not an error
-            self.crawler.stats.inc_value("crosspost/skipped/ignored")
+        """Count why a request gave nothing: 4xx and robots.txt are the site's business, the rest
+        (5xx after retries, time-outs, refused connections) are errors of this run."""
+        stats = self.crawler.stats
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if status < 500:
+                stats.inc_value(f"crosspost/skipped/http-{status}")
+                return
+            stats.inc_value("crosspost/errors")
+            stats.inc_value(f"crosspost/errors/http-{status}")
+        elif failure.check(IgnoreRequest):  # robots.txt said no: polite, not an error
+            stats.inc_value("crosspost/skipped/ignored")
             self.logger.debug("not fetched: %s (%s)", failure.request.url, failure.value)
             return
-        self.crawler.stats.inc_value("crosspost/errors")
-        self.crawler.stats.inc_value(f"crosspost/errors/{type(failure.value).__name__}")
+        elif failure.check(DownloadCancelledError):  # over DOWNLOAD_MAXSIZE
+            stats.inc_value("crosspost/skipped/too-large")
+            return
+        else:
+            stats.inc_value("crosspost/errors")
+            stats.inc_value(f"crosspost/errors/{type(failure.value).__name__}")
         self.logger.warning("failed: %s (%s)", failure.request.url, failure.value)
 
     # -- callbacks -----------------------------------------------------------------------------
