@@ -66,6 +66,9 @@ def setup_logging(verbose: bool) -> None:
 db_option = click.option(
     "--db", required=True, metavar="DB", help="The SQLite research database (created if missing)."
 )
+settings_option = click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
+)
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log what happens (INFO).")
 
 
@@ -128,9 +131,7 @@ Example:
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
-@click.option(
-    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
-)
+@settings_option
 @verbose_option
 @friendly_errors
 def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
@@ -177,9 +178,7 @@ Example (crontab, every 4 hours):
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
-@click.option(
-    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
-)
+@settings_option
 @verbose_option
 @friendly_errors
 def run(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
