@@ -66,6 +66,8 @@ class Clustering:
 
 
 def _as_array(shingles: set | frozenset | np.ndarray) -> np.ndarray:
+    if isinstance(shingles, np.ndarray) and _is_sorted_unique(shingles):
+        return shingles
     return np.unique(np.asarray(shingles if isinstance(shingles, np.ndarray) else list(shingles)))
 
 
@@ -108,15 +110,6 @@ def site_repeats(
     return {a: repeats[site] for a, site in sites.items() if site in repeats}
 
 
-def _measure(sa: np.ndarray, sb: np.ndarray) -> tuple[float, float, float]:
-    """Resemblance, containment of the smaller, and length ratio of two shingle arrays."""
-    common = len(np.intersect1d(sa, sb, assume_unique=True))
-    small, large = sorted((len(sa), len(sb)))
-    if not common:
-        return 0.0, 0.0, small / large
-    return common / (len(sa) + len(sb) - common), common / small, small / large
-
-
 def verify(
     pairs: Iterable[tuple[int, int]],
     shingle_sets: Mapping[int, set | frozenset | np.ndarray],
@@ -133,34 +126,106 @@ def verify(
     with less than MIN_OWN_SHARE of its shingles, the "repeat" is the text itself (a site
     that posted one piece in several versions) and the pair is measured in full.
     """
-    arrays: dict[int, np.ndarray] = {}
     common = common or {}
+    arrays: dict[int, np.ndarray] = {}
+    # Per article, its shingles that some site repeats ("flagged"): usually a handful, so the
+    # repeat arithmetic runs on small Python sets instead of whole-text numpy set operations.
+    # (Whole texts stay numpy arrays: a Python set of 400 ints costs ten times the memory.)
+    distinct = _distinct(common.values())
+    repeat_sets = {id(r): frozenset(r.tolist()) for r in distinct}
+    every_repeat = np.unique(
+        np.concatenate([np.asarray(r, dtype=np.int64) for r in distinct] or [[]])
+    ).astype(np.int64)
+    flagged: dict[int, frozenset] = {}
+    own: dict[int, frozenset] = {}  # flagged shingles that the article's own site repeats
 
     def get(article_id: int) -> np.ndarray:
         if article_id not in arrays:
             if article_id not in shingle_sets:
                 raise KeyError(f"no shingle set for article {article_id}: pass one per candidate")
-            arrays[article_id] = _as_array(shingle_sets[article_id])
+            array = _as_array(shingle_sets[article_id]).astype(np.int64, copy=False)
+            arrays[article_id] = array
+            hits = array[:0]
+            if len(every_repeat):
+                pos = np.searchsorted(every_repeat, array)
+                hits = array[every_repeat[np.minimum(pos, len(every_repeat) - 1)] == array]
+            flagged[article_id] = frozenset(hits.tolist())
+            mine = common.get(article_id)
+            own[article_id] = (
+                flagged[article_id] & repeat_sets[id(mine)] if mine is not None else frozenset()
+            )
         return arrays[article_id]
 
-    links = []
+    partners: dict[int, list[int]] = defaultdict(list)
     for a, b in sorted({(min(p), max(p)) for p in pairs if p[0] != p[1]}):
-        sa, sb = get(a), get(b)
-        if not len(sa) or not len(sb):
+        partners[a].append(b)
+    links = []
+    for a, others in partners.items():
+        sa = get(a)
+        others = [b for b in others if len(get(b))]
+        if not len(sa) or not others:
             continue
-        ra, rb = sa, sb
-        for repeats in {id(x): x for x in (common.get(a), common.get(b)) if x is not None}.values():
-            ra = np.setdiff1d(ra, repeats, assume_unique=True)
-            rb = np.setdiff1d(rb, repeats, assume_unique=True)
-        own = min(len(ra) / len(sa), len(rb) / len(sb))
-        resemblance, containment, ratio = _measure(
-            *((ra, rb) if own >= MIN_OWN_SHARE else (sa, sb))
-        )
-        kind = classify(resemblance, containment, ratio)
-        if kind is not None:
-            shorter = a if (len(sa), a) <= (len(sb), b) else b
-            links.append(Link(a, b, resemblance, containment, kind, shorter))
+        # |sa & sb| for all partners b at once: look their shingles up in the sorted sa.
+        lengths = [len(arrays[b]) for b in others]
+        everything = np.concatenate([arrays[b] for b in others])
+        pos = np.searchsorted(sa, everything)
+        pos[pos == len(sa)] = 0
+        owner = np.repeat(np.arange(len(others)), lengths)
+        counts = np.bincount(owner[sa[pos] == everything], minlength=len(others)).tolist()
+        for b, shared in zip(others, counts, strict=True):
+            links += _link(a, b, len(sa), len(arrays[b]), shared, common, flagged, own, repeat_sets)
     return links
+
+
+def _link(
+    a: int,
+    b: int,
+    na: int,
+    nb: int,
+    shared: int,
+    common: Mapping[int, np.ndarray],
+    flagged: Mapping[int, frozenset],
+    own: Mapping[int, frozenset],
+    repeat_sets: Mapping[int, frozenset],
+) -> list[Link]:
+    """The pair's link (a list of one) or [] once both sites' repeats are left out."""
+    ca, cb = common.get(a), common.get(b)
+    ra, rb, rshared = na, nb, shared
+    if (ca is not None or cb is not None) and (flagged[a] or flagged[b]):
+        # Each side loses its shingles repeated by its own site or by the other's.
+        gone_a, gone_b = own[a], own[b]
+        if ca is not cb:
+            if cb is not None:
+                gone_a = gone_a | (flagged[a] & repeat_sets[id(cb)])
+            if ca is not None:
+                gone_b = gone_b | (flagged[b] & repeat_sets[id(ca)])
+        ra, rb = na - len(gone_a), nb - len(gone_b)
+        rshared = shared - len(gone_a & gone_b)
+        if min(ra / na, rb / nb) < MIN_OWN_SHARE:
+            ra, rb, rshared = na, nb, shared  # the "repeat" is the text itself
+    kind, resemblance, containment = _judge(ra, rb, rshared)
+    if kind is None:
+        return []
+    shorter = a if (na, a) <= (nb, b) else b
+    return [Link(a, b, resemblance, containment, kind, shorter)]
+
+
+def _distinct(arrays: Iterable[np.ndarray | None]) -> list[np.ndarray]:
+    return list({id(x): x for x in arrays if x is not None}.values())
+
+
+def _is_sorted_unique(array: np.ndarray) -> bool:
+    return array.ndim == 1 and bool(np.all(array[1:] > array[:-1]))
+
+
+def _judge(na: int, nb: int, shared: int) -> tuple[str | None, float, float]:
+    """classify() from set sizes: (kind, resemblance, containment of the smaller)."""
+    if not na or not nb:
+        return None, 0.0, 0.0
+    small, large = sorted((na, nb))
+    resemblance = shared / (na + nb - shared)
+    containment = shared / small
+    return classify(resemblance, containment, small / large), resemblance, containment
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .signatures import SignatureParams, is_empty
+from .signatures import EMPTY, SignatureParams
 
 COPY_LSH_THRESHOLD = 0.35  # Jaccard at which the full-signature bands are tuned
 PREFIX_LSH_THRESHOLD = 0.4  # Jaccard of prefixes at which the prefix bands are tuned
@@ -34,7 +34,6 @@ FALSE_NEGATIVE_WEIGHT = 0.7
 
 _PRIME64 = np.uint64(0x100000001B3)
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
-_EMPTY_KEYS = np.zeros((0, 0), dtype=np.int64)
 
 Key = tuple[int, int]  # (band, bucket)
 
@@ -65,7 +64,9 @@ class MemoryBuckets:
 
     def members_of_many(self, keys: Iterable[Key]) -> dict[Key, list[int]]:
         """Members of many (band, bucket) keys at once; keys with no member are left out."""
-        found = {}
+        found: dict[Key, list[int]] = {}
+        if not self._buckets:
+            return found
         for key in keys:
             members = self._buckets.get(key)
             if members:
@@ -163,28 +164,38 @@ class LSHIndex:
             f"/prefix-lsh={self.prefix_bands}x{self.prefix_rows}"
         )
 
-    def _keys(self, sigs: np.ndarray, prefix_sigs: np.ndarray | None) -> list[list[Key]]:
-        """(band, bucket) keys of each signature; none for a text without words."""
+    def _key_arrays(
+        self, sigs: np.ndarray, prefix_sigs: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat (row, band, bucket) arrays of every key of every signature, rows in order;
+        a text without words has none."""
         sigs = np.atleast_2d(np.asarray(sigs, dtype=np.uint64))
-        full = band_keys(sigs, self.bands, self.rows)
-        prefix = _EMPTY_KEYS
+        parts = [(band_keys(sigs, self.bands, self.rows), 0)]
         if prefix_sigs is not None:
             prefix_sigs = np.atleast_2d(np.asarray(prefix_sigs, dtype=np.uint64))
             if len(prefix_sigs) != len(sigs):
                 raise ValueError("sigs and prefix_sigs differ in length")
-            prefix = band_keys(prefix_sigs, self.prefix_bands, self.prefix_rows)
-        out: list[list[Key]] = []
-        for i, row in enumerate(sigs):
-            if is_empty(row):
-                out.append([])
-                continue
-            keys = [(band, int(bucket)) for band, bucket in enumerate(full[i].tolist())]
-            if len(prefix):
-                keys += [
-                    (PREFIX_BAND_OFFSET + band, int(bucket))
-                    for band, bucket in enumerate(prefix[i].tolist())
-                ]
-            out.append(keys)
+            parts.append(
+                (band_keys(prefix_sigs, self.prefix_bands, self.prefix_rows), PREFIX_BAND_OFFSET)
+            )
+        keep = ~np.all(sigs == np.uint64(EMPTY), axis=1)  # texts without words
+        rows, bands, buckets = [], [], []
+        for keys, offset in parts:
+            n, width = keys.shape
+            rows.append(np.repeat(np.arange(n), width).reshape(n, width)[keep].ravel())
+            bands.append(np.tile(np.arange(width) + offset, (n, 1))[keep].ravel())
+            buckets.append(keys[keep].ravel())
+        row, band, bucket = (np.concatenate(x) for x in (rows, bands, buckets))
+        order = np.argsort(row, kind="stable")
+        return row[order], band[order], bucket[order]
+
+    def _keys(self, sigs: np.ndarray, prefix_sigs: np.ndarray | None) -> list[list[Key]]:
+        """(band, bucket) keys of each signature; none for a text without words."""
+        n = len(np.atleast_2d(sigs))
+        row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        out: list[list[Key]] = [[] for _ in range(n)]
+        for r, b, k in zip(row.tolist(), band.tolist(), bucket.tolist(), strict=True):
+            out[r].append((b, k))
         return out
 
     def _lookup(self, keys: Iterable[Key]) -> Mapping[Key, list[int]]:
@@ -199,13 +210,13 @@ class LSHIndex:
         self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
     ) -> None:
         """Index articles (ids in the order of the signature rows)."""
-        keys = self._keys(sigs, prefix_sigs)
-        if len(keys) != len(ids):
-            raise ValueError(f"{len(ids)} ids for {len(keys)} signatures")
+        if len(np.atleast_2d(sigs)) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(np.atleast_2d(sigs))} signatures")
+        row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        order = np.lexsort((bucket, band))  # in index order: B-tree inserts stay local
+        article = np.asarray(ids, dtype=np.int64)[row[order]]
         self.buckets.add_buckets(
-            (band, bucket, int(article_id))
-            for article_id, row in zip(ids, keys, strict=True)
-            for band, bucket in row
+            zip(band[order].tolist(), bucket[order].tolist(), article.tolist(), strict=True)
         )
 
     def query(self, sig: np.ndarray, prefix_sig: np.ndarray | None = None) -> set[int]:
@@ -222,21 +233,48 @@ class LSHIndex:
         Does not index the new articles: call insert() afterwards. Ids already indexed may be
         passed again (their self-pairs are left out).
         """
-        keys = self._keys(sigs, prefix_sigs)
-        if len(keys) != len(ids):
-            raise ValueError(f"{len(ids)} ids for {len(keys)} signatures")
-        new: dict[Key, set[int]] = defaultdict(set)
-        for article_id, row in zip(ids, keys, strict=True):
-            for key in row:
-                new[key].add(int(article_id))
-        stored = self._lookup(new)
-        pairs: set[tuple[int, int]] = set()
-        for key, members in new.items():
-            others = set(stored.get(key, ())) | members
-            if len(others) < 2:
-                continue
-            for a in members:
-                for b in others:
-                    if a != b:
-                        pairs.add((a, b) if a < b else (b, a))
-        return pairs
+        if len(np.atleast_2d(sigs)) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(np.atleast_2d(sigs))} signatures")
+        row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        if not len(row):
+            return set()  # no text with a word
+        article = np.asarray(ids, dtype=np.int64)[row]
+        order = np.lexsort((bucket, band))
+        band, bucket, article = band[order], bucket[order], article[order]
+        starts = np.flatnonzero(
+            np.concatenate(([True], (band[1:] != band[:-1]) | (bucket[1:] != bucket[:-1])))
+        )
+        ends = np.append(starts[1:], len(band))
+        found = [_pairs_within(starts, ends - starts, article)]
+        # Keys already in the store: each distinct key once, members paired with the new ones.
+        keys = list(zip(band[starts].tolist(), bucket[starts].tolist(), strict=True))
+        stored = self._lookup(keys)
+        if stored:
+            position = {key: i for i, key in enumerate(keys)}
+            new_ids = article.tolist()
+            extra = []
+            for key, members in stored.items():
+                i = position[key]
+                for a in set(new_ids[starts[i] : ends[i]]):
+                    extra.extend((min(a, m), max(a, m)) for m in members if m != a)
+            if extra:
+                found.append(np.array(extra, dtype=np.int64).reshape(-1, 2))
+        both = np.concatenate(found)
+        if len(both) and both.max() < 1 << 31:  # one int64 code per pair sorts much faster
+            codes = np.unique((both[:, 0] << 32) | both[:, 1])
+            return set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
+        both = np.unique(both, axis=0)
+        return set(zip(both[:, 0].tolist(), both[:, 1].tolist(), strict=True))
+
+
+def _pairs_within(starts: np.ndarray, sizes: np.ndarray, article: np.ndarray) -> np.ndarray:
+    """(m, 2) pairs a < b of articles in the same group (groups are runs of `article` at
+    `starts` with `sizes`), vectorised per group size."""
+    out = [np.empty((0, 2), dtype=np.int64)]
+    for size in np.unique(sizes[sizes > 1]).tolist():
+        first = starts[sizes == size]
+        i, j = np.triu_indices(size, k=1)
+        a, b = article[first[:, None] + i], article[first[:, None] + j]
+        pair = np.stack([np.minimum(a, b).ravel(), np.maximum(a, b).ravel()], axis=1)
+        out.append(pair[pair[:, 0] != pair[:, 1]])
+    return np.concatenate(out)

@@ -1,20 +1,35 @@
 """`crosspost cluster`: strip, sign, index, verify, cluster and trace the spread, incrementally.
 
-Each run relearns the boilerplate and re-strips every article whose text changes because of it;
-only articles that are new or whose text changed are signed and indexed again. Verified links are
-recomputed for those articles only; clustering and spread then run over all links (cheap next to
-signing), so cluster ids stay stable through `previous` memberships.
+A run costs in proportion to what is new, not to the database:
+
+* boilerplate is relearned from every article on the first run and whenever the articles grew by
+  FULL_RELEARN_GROWTH since the last full learning; in between, it is learned from the new
+  articles plus the RECENT_PER_SITE newest pages of their sites, merged into what was learned
+  before, and only those pages are re-stripped;
+* only articles that are new or whose text changed are signed, indexed and verified;
+* the shingles each site repeats (clusters.site_repeats) are kept as per-site counts in the
+  store and updated with the new texts, instead of being recounted over every article;
+* clusters are recomputed from the stored links (cheap), but the spread is traced again only
+  for clusters whose members, links or texts changed; the others keep their stored rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
+
+import numpy as np
 
 from . import boilerplate, clusters, index, signatures, spread
 from .store import Store
+
+FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
+RECENT_PER_SITE = 10  # newest pages of a site learned with its new ones (a new footer shows)
+INDEX_SLICE = 25_000  # articles whose LSH keys are computed, looked up and stored together
 
 SPREAD_FIELDS = (
     "id",
@@ -40,8 +55,10 @@ class ClusterReport:
     links: int = 0
     clusters: int = 0
     clustered_articles: int = 0
+    traced: int = 0
     largest: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each stage
 
     def summary(self) -> str:
         return (
@@ -64,6 +81,8 @@ class _Timer:
 
             def __exit__(self, *exc):
                 report.seconds[stage] = report.seconds.get(stage, 0.0) + perf_counter() - self.start
+                # Peak resident memory of the process so far (Linux reports KiB).
+                report.peak_mb[stage] = getrusage(RUSAGE_SELF).ru_maxrss / 1024
 
         return _Stage()
 
@@ -78,12 +97,45 @@ def _site_patterns(store: Store, site: str, cache: dict) -> boilerplate.Patterns
 def restrip(store: Store, report: ClusterReport) -> set[int]:
     """Relearn site and cross-site boilerplate and re-strip; returns ids whose text changed."""
     rows = list(store.iter_articles(("id", "site", "raw_text", "text")))
-    report.articles = len(rows)
     learned = boilerplate.learn(
         ((r["id"], r["site"], r["raw_text"] or "") for r in rows),
         cluster_of=store.cluster_memberships(),
     )
     store.replace_boilerplate(learned.rows())
+    return _strip_rows(store, rows, learned, report)
+
+
+def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
+    """Learn from the new articles and their sites' newest pages, merge with what was learned
+    before, and re-strip those pages only; returns ids whose text changed."""
+    if not new:
+        return set()
+    per_site = Counter(r["site"] for r in store.articles_by_id(new, ("site",)))
+    sample = set(new)
+    for site, count in per_site.items():
+        sample.update(store.recent_article_ids(site, RECENT_PER_SITE + count))
+    rows = store.articles_by_id(sorted(sample), ("id", "site", "raw_text", "text"))
+    memberships = store.cluster_memberships()
+    fresh = boilerplate.learn(
+        ((r["id"], r["site"], r["raw_text"] or "") for r in rows),
+        cluster_of={a: memberships[a] for a in sample if a in memberships},
+    )
+    learned = boilerplate.Learned.from_rows(store.boilerplate())
+    added = 0
+    for site, by_key in fresh.site.items():
+        known = learned.site.setdefault(site, {})
+        for key, row in by_key.items():
+            if key not in known:
+                known[key], added = row, added + 1
+    for key, row in fresh.cross.items():
+        if key not in learned.cross:
+            learned.cross[key], added = row, added + 1
+    if added:
+        store.replace_boilerplate(learned.rows())
+    return _strip_rows(store, rows, learned, report)
+
+
+def _strip_rows(store: Store, rows: list[dict], learned, report: ClusterReport) -> set[int]:
     cache: dict = {}
     changed = []
     for row in rows:
@@ -97,24 +149,112 @@ def restrip(store: Store, report: ClusterReport) -> set[int]:
     return {article_id for article_id, _, _ in changed}
 
 
-def cluster_store(store: Store, params: signatures.SignatureParams | None = None, progress=False):
-    """Run every clustering stage on the database; returns a ClusterReport."""
+def _texts(store: Store, ids: list[int]) -> dict[int, dict]:
+    return {r["id"]: r for r in store.articles_by_id(ids, ("id", "site", "text"))}
+
+
+class _SiteCounts:
+    """Per-site counts of shingles over a site's distinct texts, persisted in the store, from
+    which clusters.site_repeats' answer is read without recounting every article."""
+
+    def __init__(self, store: Store, params: signatures.SignatureParams):
+        self.store, self.params = store, params
+        self.data: dict[str, tuple[np.ndarray, np.ndarray, set[bytes]]] = {}
+        self.dirty: set[str] = set()
+
+    def load(self, sites: set[str]) -> set[str]:
+        """Load stored counts; returns the sites that have none."""
+        wanted = sites - self.data.keys()
+        for site, (values, counts, digests) in self.store.site_shingles(
+            wanted, self.params.key
+        ).items():
+            self.data[site] = (  # compact: 5 bytes a distinct shingle
+                np.frombuffer(values, dtype="<u4"),
+                np.frombuffer(counts, dtype=np.uint8),
+                {digests[i : i + 8] for i in range(0, len(digests), 8)},
+            )
+        return wanted - self.data.keys()
+
+    def build(self, site: str, sets: list[np.ndarray]) -> None:
+        self.data[site] = (np.empty(0, "<u4"), np.empty(0, np.uint8), set())
+        self.add(site, sets)
+
+    def add(self, site: str, sets: list[np.ndarray]) -> None:
+        values, counts, digests = self.data[site]
+        fresh = []
+        for shingles in sets:
+            digest = hashlib.blake2b(np.asarray(shingles, "<u4").tobytes(), digest_size=8)
+            if len(shingles) and digest.digest() not in digests:
+                digests.add(digest.digest())
+                fresh.append(np.asarray(shingles, dtype=np.int64))
+        if not fresh:
+            return
+        new_values, new_counts = np.unique(np.concatenate(fresh), return_counts=True)
+        merged, inverse = np.unique(
+            np.concatenate([values.astype(np.int64), new_values]), return_inverse=True
+        )
+        total = np.zeros(len(merged), dtype=np.int64)
+        np.add.at(total, inverse, np.concatenate([counts.astype(np.int64), new_counts]))
+        self.data[site] = (merged.astype("<u4"), np.minimum(total, 255).astype(np.uint8), digests)
+        self.dirty.add(site)
+
+    def repeats(self, site: str) -> np.ndarray | None:
+        if site not in self.data:
+            return None
+        values, counts, _ = self.data[site]
+        found = values[counts >= clusters.SITE_REPEAT_MIN_ARTICLES]
+        return found if len(found) else None
+
+    def save(self) -> None:
+        self.store.save_site_shingles(
+            (
+                site,
+                self.params.key,
+                self.data[site][0].tobytes(),
+                self.data[site][1].tobytes(),
+                b"".join(sorted(self.data[site][2])),
+            )
+            for site in sorted(self.dirty)
+        )
+        self.dirty.clear()
+
+
+def cluster_store(
+    store: Store,
+    params: signatures.SignatureParams | None = None,
+    progress: bool = False,
+    full: bool = False,
+) -> ClusterReport:
+    """Run every clustering stage on the database; returns a ClusterReport.
+
+    `full` relearns boilerplate from every article (otherwise done on the first run and after
+    the articles grew by FULL_RELEARN_GROWTH).
+    """
     params = params or signatures.SignatureParams()
     report = ClusterReport()
     timed = _Timer(report)
+    lsh = index.LSHIndex(store, params)
+    if store.get_meta("index_key") != lsh.key:  # parameters changed: rebuild everything
+        store.clear_signatures()
+        store.clear_site_shingles()
+        store.set_meta("index_key", lsh.key)
+    ids = store.article_ids()
+    report.articles = len(ids)
+    new = sorted(set(ids) - store.signed_ids(params.key))
+    learned_at = int(store.get_meta("boilerplate_learned_at", "0") or 0)
+    full = full or not learned_at or len(ids) >= learned_at * (1 + FULL_RELEARN_GROWTH)
+
     with timed("strip"):
-        changed = restrip(store, report)
+        changed = restrip(store, report) if full else restrip_new(store, new, report)
+        if full:
+            store.set_meta("boilerplate_learned_at", str(max(1, len(ids))))
 
     with timed("sign"):
-        lsh = index.LSHIndex(store, params)
-        if store.get_meta("index_key") != lsh.key:  # parameters changed: rebuild everything
-            store.clear_signatures()
-            store.set_meta("index_key", lsh.key)
-        rows = list(store.iter_articles(("id", "site", "text")))
-        texts = {r["id"]: r["text"] or "" for r in rows}
-        sites = {r["id"]: r["site"] for r in rows}
-        todo = sorted((set(texts) - store.signed_ids(params.key)) | (changed & set(texts)))
-        profiles = signatures.profile([texts[i] for i in todo], params)
+        todo = sorted(set(new) | (changed & set(ids)))
+        rows = _texts(store, todo)
+        profiles = signatures.profile([rows[i]["text"] or "" for i in todo], params)
+        for row in rows.values():
+            row.pop("text")  # the shingle sets stand for them from here on
         if todo:
             store.remove_from_index(todo)
             store.save_signatures(
@@ -126,40 +266,102 @@ def cluster_store(store: Store, params: signatures.SignatureParams | None = None
         report.signed = len(todo)
 
     with timed("candidates"):
-        pairs = set()
-        if todo:
-            pairs = lsh.candidates(todo, profiles.signatures, profiles.prefix_signatures)
-            lsh.insert(todo, profiles.signatures, profiles.prefix_signatures)
+        # In slices, so that the band keys of a large first run never sit in memory at once;
+        # each slice meets the earlier ones through the store.
+        pairs: set[tuple[int, int]] = set()
+        for start in range(0, len(todo), INDEX_SLICE):
+            part = slice(start, start + INDEX_SLICE)
+            sigs, prefix = profiles.signatures[part], profiles.prefix_signatures[part]
+            pairs |= lsh.candidates(todo[part], sigs, prefix)
+            lsh.insert(todo[part], sigs, prefix)
         report.candidates = len(pairs)
 
     with timed("verify"):
         # Shingles a site repeats across its own pieces (a leftover disclaimer) must not make
         # two of its short pieces look like copies: verify() leaves them out.
         shingle_sets = dict(zip(todo, profiles.shingle_sets, strict=True))
-        for i in texts.keys() - shingle_sets.keys():
-            shingle_sets[i] = signatures.shingle_set(texts[i], params)
-        repeats = clusters.site_repeats(shingle_sets, sites)
+        involved = {i for pair in pairs for i in pair}
+        rows.update(_texts(store, sorted(involved - rows.keys())))
+        for i in involved - shingle_sets.keys():
+            shingle_sets[i] = signatures.shingle_set(rows[i]["text"] or "", params)
+        sites = {i: rows[i]["site"] for i in rows}
+        counts = _SiteCounts(store, params)
+        missing = counts.load({sites[i] for i in involved | set(todo)})
+        # Sites whose texts changed (not just grew), or never counted, are counted afresh.
+        new_set = set(new)
+        rebuild = missing | {sites[i] for i in changed - new_set if i in sites}
+        for site in sorted(rebuild):
+            members = store.site_article_ids(site)
+            unknown = [i for i in members if i not in shingle_sets]
+            for i, row in _texts(store, unknown).items():
+                shingle_sets[i] = signatures.shingle_set(row["text"] or "", params)
+            counts.build(site, [shingle_sets[i] for i in members])
+        by_site: dict[str, list[np.ndarray]] = defaultdict(list)
+        for i in new:
+            if sites[i] not in rebuild:
+                by_site[sites[i]].append(shingle_sets[i])
+        for site, sets in by_site.items():
+            counts.add(site, sets)
+        counts.save()
+        # One array per site, shared by its articles (verify works per distinct array).
+        by_site_repeats = {site: counts.repeats(site) for site in {sites[i] for i in involved}}
+        repeats = {i: by_site_repeats[sites[i]] for i in involved}
+        repeats = {i: r for i, r in repeats.items() if r is not None}
         new_links = clusters.verify(pairs, shingle_sets, repeats)
         store.replace_links(todo, new_links)
         links = [clusters.Link(*row) for row in store.links()]
         report.links = len(links)
 
     with timed("cluster"):
-        result = clusters.cluster(
-            sorted(texts), links, store.cluster_memberships(), store.next_cluster_id()
-        )
+        previous = store.cluster_memberships()
+        result = clusters.cluster(ids, links, previous, store.next_cluster_id())
 
     with timed("spread"):
-        _write_clusters(store, result, links, report)
+        touched = set(todo) | {i for link in new_links for i in (link.a, link.b)}
+        _write_clusters(store, result, links, report, previous, touched)
     return report
 
 
-def _write_clusters(store: Store, result, links, report: ClusterReport) -> None:
+def _write_clusters(
+    store: Store,
+    result,
+    links,
+    report: ClusterReport,
+    previous: dict[int, int] | None = None,
+    touched: set[int] | None = None,
+) -> None:
+    """Trace the spread of clusters that changed; keep the stored rows of the others.
+
+    Without `previous`/`touched` every cluster is traced again.
+    """
     members_of: dict[int, list[int]] = defaultdict(list)
     for article_id, cluster_id in result.assignments.items():
         members_of[cluster_id].append(article_id)
-    articles = {a["id"]: a for a in store.articles_by_id(list(result.assignments), SPREAD_FIELDS)}
-    removed = store.stripped_by_article(list(result.assignments))
+    kept_rows: tuple[list, list, list] = ([], [], [])
+    if previous is not None and touched is not None:
+        before: dict[int, set[int]] = defaultdict(set)
+        for article_id, cluster_id in previous.items():
+            before[cluster_id].add(article_id)
+        same = {
+            cluster_id
+            for cluster_id, ids in members_of.items()
+            if before.get(cluster_id) == set(ids) and not touched.intersection(ids)
+        }
+        if same:
+            stored_clusters, stored_members, stored_edges = store.stored_clusters()
+            kept_rows = (
+                [c for c in stored_clusters if c["id"] in same],
+                [m for m in stored_members if m["cluster_id"] in same],
+                [
+                    {k: v for k, v in e.items() if k != "id"}
+                    for e in stored_edges
+                    if e["cluster_id"] in same
+                ],
+            )
+            members_of = {c: ids for c, ids in members_of.items() if c not in same}
+    traced_ids = [i for ids in members_of.values() for i in ids]
+    articles = {a["id"]: a for a in store.articles_by_id(traced_ids, SPREAD_FIELDS)}
+    removed = store.stripped_by_article(traced_ids)
     site_info = {s["id"]: (s["name"], s["role"]) for s in store.sites()}
     links_of: dict[int, list] = defaultdict(list)
     for link in links:
@@ -208,7 +410,11 @@ def _write_clusters(store: Store, result, links, report: ClusterReport) -> None:
                 }
             )
         edge_rows += [{"cluster_id": cluster_id, **edge} for edge in traced.edges]
+    cluster_rows += kept_rows[0]
+    member_rows += kept_rows[1]
+    edge_rows += kept_rows[2]
     store.replace_clusters(cluster_rows, member_rows, edge_rows, result.next_id)
     report.clusters = len(cluster_rows)
     report.clustered_articles = len(member_rows)
+    report.traced = len(members_of)
     report.largest = sorted(cluster_rows, key=lambda c: (-c["size"], c["id"]))[:5]

@@ -129,3 +129,15 @@ def test_band_keys_are_signed_64_bit_and_skip_empty_texts():
         LSHIndex(buckets, PARAMS).insert([1], sigs)
     with pytest.raises(ValueError, match="do not fit"):
         LSHIndex(buckets, PARAMS, bands=40, rows=4)
+
+
+def test_candidates_pair_large_ids_and_skip_texts_without_words(corpus):
+    texts, _, prof = corpus
+    big = [2**40 + i for i in range(5)]  # ids past 32 bits take the general path
+    rows = prof.signatures[:5], prof.prefix_signatures[:5]
+    small = LSHIndex(MemoryBuckets(), PARAMS).candidates(list(range(5)), *rows)
+    large = LSHIndex(MemoryBuckets(), PARAMS).candidates(big, *rows)
+    assert small and large == {(big[a], big[b]) for a, b in small}
+    empty = profile(["", "..."], PARAMS)
+    index = LSHIndex(MemoryBuckets(), PARAMS)
+    assert index.candidates([1, 2], empty.signatures, empty.prefix_signatures) == set()

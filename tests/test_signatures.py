@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash
-from datasketch.hashfunc import sha1_hash32
 
 from dedupe.signatures import (
     SignatureParams,
     from_bytes,
+    hash_texts,
     is_empty,
     profile,
+    shingle_hash32,
     shingle_hashes,
     shingle_set,
     shingles,
@@ -27,11 +28,13 @@ TEXTS = [
     "",
     "Ünïcode façade — ﬁne ligatures, CAPITALS and digits 2024 in “quotes”.",
     " ".join(f"zel{i % 37}" for i in range(900)),
+    # ASCII takes numpy's byte-level path: case, digits and underscores must match \\w.
+    "Snake_case WORDS, 42 digits;\tMiXeD-case end_ x9 __init__ UPPER lower Upper 2024!",
 ]
 
 
 def datasketch_minhash(text: str, num_perm: int, seed: int, k: int = 5) -> MinHash:
-    m = MinHash(num_perm=num_perm, seed=seed)
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash32)
     for shingle in shingles(text, k):
         m.update(shingle.encode("utf-8"))
     return m
@@ -53,7 +56,7 @@ def test_sign_spans_chunks_and_matches_profile():
     texts = TEXTS * 5  # 900-word texts push the work across several chunks
     prof = profile(texts, params)
     np.testing.assert_array_equal(prof.signatures, sign(texts, params))
-    prefix = MinHash(num_perm=32, seed=1)
+    prefix = MinHash(num_perm=32, seed=1, hashfunc=shingle_hash32)
     prefix.update_batch([s.encode() for s in shingles(texts[-1], 5)[: params.prefix_shingles]])
     np.testing.assert_array_equal(prof.prefix_signatures[-1], prefix.hashvalues)
     np.testing.assert_array_equal(prof.shingle_sets[1], shingle_set(texts[1], params))
@@ -70,10 +73,15 @@ def test_shingles_are_normalised_word_k_grams():
     assert shingles("ﬁne Day,\nfine DAY", 2) == shingles("fine day fine day", 2)
 
 
-def test_shingle_hashes_are_datasketch_sha1_32():
-    hashes = shingle_hashes(TEXTS[1], 5)
-    assert hashes.dtype == np.uint32
-    assert hashes.tolist() == [sha1_hash32(s.encode("utf-8")) for s in shingles(TEXTS[1], 5)]
+def test_vectorised_shingle_hashes_equal_the_scalar_hash_function():
+    for text in TEXTS:
+        hashes = shingle_hashes(text, 5)
+        assert hashes.dtype == np.uint32
+        assert hashes.tolist() == [shingle_hash32(s.encode("utf-8")) for s in shingles(text, 5)]
+    # Batches mix texts shorter than k, empty ones and long ones: windows never cross texts.
+    batch = hash_texts(TEXTS * 3, 5)
+    assert [h.tolist() for h in batch] == [shingle_hashes(t, 5).tolist() for t in TEXTS * 3]
+    assert shingle_hash32("two words") != shingle_hash32("words two")
     assert shingle_set("a b c a b c", 2).tolist() == sorted(set(shingle_hashes("a b c a b c", 2)))
 
 
@@ -98,7 +106,7 @@ def test_bytes_round_trip_and_params_key():
         SignatureParams(shingle_words=4).key,
     }
     assert len(keys) == 4
-    assert "affine32" in params.key and "sha1" in params.key
+    assert "affine32" in params.key and "wordpoly64" in params.key
 
 
 def test_estimates_follow_true_resemblance():
