@@ -147,11 +147,19 @@ def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) ->
         sys.exit(EXIT_FAILED)
 
 
-def _cluster(db: str) -> None:
+def _cluster(db: str, full: bool = False) -> None:
     from dedupe.pipeline import cluster_store
 
     store = open_store(db)
-    report = cluster_store(store, progress=sys.stderr.isatty())
+    if sys.stderr.isatty():  # a live stage line on a terminal; nothing under cron
+        from rich.console import Console
+
+        with Console(stderr=True).status("clustering ...") as status:
+            report = cluster_store(
+                store, progress=lambda stage: status.update(f"clustering: {stage} ..."), full=full
+            )
+    else:
+        report = cluster_store(store, full=full)
     click.echo(report.summary())
     store.close()
 
@@ -162,13 +170,20 @@ Example:
   crosspost cluster --db spread.db"""
 )
 @db_option
+@click.option(
+    "--full", is_flag=True, help="Relearn boilerplate from every article and re-strip them all."
+)
 @verbose_option
 @friendly_errors
-def cluster(db: str, verbose: bool) -> None:
-    """Strip boilerplate, sign, cluster copies and excerpts, and map the spread (incremental)."""
+def cluster(db: str, full: bool, verbose: bool) -> None:
+    """Strip boilerplate, sign, cluster copies and excerpts, and map the spread (incremental).
+
+    Boilerplate is relearned from every article on the first run and when the database grew by
+    a quarter; in between, from the new articles and their sites' newest pages (--full forces it).
+    """
     setup_logging(verbose)
     with locked(db):
-        _cluster(db)
+        _cluster(db, full)
 
 
 @main.command(

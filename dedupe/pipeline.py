@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
@@ -69,14 +70,17 @@ class ClusterReport:
 
 
 class _Timer:
-    def __init__(self, report: ClusterReport):
+    def __init__(self, report: ClusterReport, progress: Callable[[str], object] | None = None):
         self.report = report
+        self.progress = progress
 
     def __call__(self, stage: str):
-        report = self.report
+        report, progress = self.report, self.progress
 
         class _Stage:
             def __enter__(self):
+                if progress is not None:
+                    progress(stage)
                 self.start = perf_counter()
 
             def __exit__(self, *exc):
@@ -222,17 +226,19 @@ class _SiteCounts:
 def cluster_store(
     store: Store,
     params: signatures.SignatureParams | None = None,
-    progress: bool = False,
+    progress: Callable[[str], object] | None = None,
     full: bool = False,
 ) -> ClusterReport:
     """Run every clustering stage on the database; returns a ClusterReport.
+
+    `progress` is called with each stage's name as it starts (the command line shows it).
 
     `full` relearns boilerplate from every article (otherwise done on the first run and after
     the articles grew by FULL_RELEARN_GROWTH).
     """
     params = params or signatures.SignatureParams()
     report = ClusterReport()
-    timed = _Timer(report)
+    timed = _Timer(report, progress)
     lsh = index.LSHIndex(store, params)
     if store.get_meta("index_key") != lsh.key:  # parameters changed: rebuild everything
         store.clear_signatures()

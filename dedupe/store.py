@@ -175,6 +175,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE cluster_members ADD COLUMN flags TEXT;
     """,
+    # 3: per-site shingle counts kept by dedupe.pipeline for the site-repeat rule.
+    """
+    CREATE TABLE IF NOT EXISTS _site_shingles (
+        site TEXT PRIMARY KEY,
+        params TEXT NOT NULL,
+        shingles BLOB NOT NULL,
+        counts BLOB NOT NULL,
+        digests BLOB NOT NULL
+    );
+    """,
 ]
 
 
@@ -445,17 +455,8 @@ class Store:
             "SELECT band, bucket, article_id FROM _lsh ORDER BY band, bucket"
         )
 
-    def _ensure_site_shingles(self) -> None:
-        # Working state of dedupe.pipeline (per-site shingle counts for clusters.site_repeats);
-        # created on first use so that it needs no migration of the public schema.
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS _site_shingles (site TEXT PRIMARY KEY, params TEXT NOT "
-            "NULL, shingles BLOB NOT NULL, counts BLOB NOT NULL, digests BLOB NOT NULL)"
-        )
-
     def site_shingles(self, sites: Iterable[str], params: str) -> dict[str, tuple[bytes, ...]]:
         """site -> (shingles, counts, digests) blobs stored under these params."""
-        self._ensure_site_shingles()
         found = {}
         for site in sites:
             row = self.db.execute(
@@ -468,7 +469,6 @@ class Store:
 
     def save_site_shingles(self, rows: Iterable[tuple[str, str, bytes, bytes, bytes]]) -> None:
         """Rows of (site, params, shingles, counts, digests), replacing the site's row."""
-        self._ensure_site_shingles()
         with self.db.conn:
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO _site_shingles (site, params, shingles, counts, digests) "
@@ -477,7 +477,6 @@ class Store:
             )
 
     def clear_site_shingles(self) -> None:
-        self._ensure_site_shingles()
         with self.db.conn:
             self.db.execute("DELETE FROM _site_shingles")
 
