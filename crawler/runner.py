@@ -58,7 +58,7 @@ def run_crawl(
     quiet = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "LOG_INSTALL_ROOT_HANDLER": False}
     settings = crawl_settings(str(store.path), quiet | (overrides or {}))
     run_id = store.start_run(
-        {k: v for k, v in (overrides or {}).items()} | {"USER_AGENT": settings.get("USER_AGENT")},
+        dict(overrides or {}) | {"USER_AGENT": settings.get("USER_AGENT")},
         len(sites),
     )
     process = CrawlerProcess(settings)

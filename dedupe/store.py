@@ -278,9 +278,8 @@ class Store:
         crawled: bool = True,
     ) -> None:
         """Create the site if new; fill in name/home/role where given (a crawled site wins)."""
-        existing = self.db.execute(
-            "SELECT name, home_url, role, crawled FROM sites WHERE id = ?", [site_id]
-        ).fetchone()
+        found = list(self.db["sites"].rows_where("id = ?", [site_id]))
+        existing = found[0] if found else None
         with self.db.conn:
             if existing is None:
                 self.db["sites"].insert(
@@ -298,7 +297,7 @@ class Store:
             if crawled:
                 update["crawled"] = 1
             for column, value in (("name", name), ("home_url", home_url), ("role", role)):
-                if value and (crawled or not existing[["name", "home_url", "role"].index(column)]):
+                if value and (crawled or not existing[column]):
                     update[column] = value
             if update:
                 self.db["sites"].update(site_id, update)

@@ -66,8 +66,10 @@ class SitesSpider(scrapy.Spider):
             self.incremental[site.id] = self.state.site_was_complete(site.id)
             self.state.begin_site(site.id)
             meta = {"site": site.id}
-            home = {"site": site.id, "home": True}
-            yield scrapy.Request(site.url, callback=self.parse_page, meta=home, priority=10)
+            # Through follow(), so that links back to the home page count as already requested.
+            home = self.follow(site.url, site.id, self.parse_page, priority=10)
+            if home:
+                yield home.replace(meta={**meta, "home": True})
             robots = urljoin(site.url, "/robots.txt")
             yield scrapy.Request(robots, callback=self.parse_robots, meta=meta, priority=10)
             for feed in site.feeds:
