@@ -66,22 +66,13 @@ class Clustering:
 
 
 def _as_array(shingles: set | frozenset | np.ndarray) -> np.ndarray:
-    if isinstance(shingles, np.ndarray) and _is_sorted_unique(shingles):
+    if (
+        isinstance(shingles, np.ndarray)
+        and shingles.ndim == 1
+        and np.all(shingles[1:] > shingles[:-1])
+    ):
         return shingles
     return np.unique(np.asarray(shingles if isinstance(shingles, np.ndarray) else list(shingles)))
-
-
-def classify(resemblance: float, containment: float, length_ratio: float) -> str | None:
-    """The kind of link two texts make, or None when they are not one piece.
-
-    A markedly shorter text held by the longer one is an excerpt even when, at about half the
-    length, its resemblance would pass for a copy.
-    """
-    if containment >= EXCERPT_CONTAINMENT and length_ratio <= EXCERPT_MAX_LENGTH_RATIO:
-        return EXCERPT
-    if resemblance >= COPY_RESEMBLANCE:
-        return COPY
-    return None
 
 
 def site_repeats(
@@ -125,107 +116,215 @@ def verify(
     sharing a leftover disclaimer do not pass for copies. When that would leave either text
     with less than MIN_OWN_SHARE of its shingles, the "repeat" is the text itself (a site
     that posted one piece in several versions) and the pair is measured in full.
+
+    Every pair is measured at once in numpy (see _Sets.overlaps), not one pair at a time: a
+    first run over a whole database verifies hundreds of thousands of pairs.
     """
     common = common or {}
-    arrays: dict[int, np.ndarray] = {}
-    # Per article, its shingles that some site repeats ("flagged"): usually a handful, so the
-    # repeat arithmetic runs on small Python sets instead of whole-text numpy set operations.
-    # (Whole texts stay numpy arrays: a Python set of 400 ints costs ten times the memory.)
-    distinct = _distinct(common.values())
-    repeat_sets = {id(r): frozenset(r.tolist()) for r in distinct}
-    every_repeat = np.unique(
-        np.concatenate([np.asarray(r, dtype=np.int64) for r in distinct] or [[]])
-    ).astype(np.int64)
-    flagged: dict[int, frozenset] = {}
-    own: dict[int, frozenset] = {}  # flagged shingles that the article's own site repeats
-
-    def get(article_id: int) -> np.ndarray:
-        if article_id not in arrays:
-            if article_id not in shingle_sets:
-                raise KeyError(f"no shingle set for article {article_id}: pass one per candidate")
-            array = _as_array(shingle_sets[article_id]).astype(np.int64, copy=False)
-            arrays[article_id] = array
-            hits = array[:0]
-            if len(every_repeat):
-                pos = np.searchsorted(every_repeat, array)
-                hits = array[every_repeat[np.minimum(pos, len(every_repeat) - 1)] == array]
-            flagged[article_id] = frozenset(hits.tolist())
-            mine = common.get(article_id)
-            own[article_id] = (
-                flagged[article_id] & repeat_sets[id(mine)] if mine is not None else frozenset()
-            )
-        return arrays[article_id]
-
-    partners: dict[int, list[int]] = defaultdict(list)
-    for a, b in sorted({(min(p), max(p)) for p in pairs if p[0] != p[1]}):
-        partners[a].append(b)
-    links = []
-    for a, others in partners.items():
-        sa = get(a)
-        others = [b for b in others if len(get(b))]
-        if not len(sa) or not others:
-            continue
-        # |sa & sb| for all partners b at once: look their shingles up in the sorted sa.
-        lengths = [len(arrays[b]) for b in others]
-        everything = np.concatenate([arrays[b] for b in others])
-        pos = np.searchsorted(sa, everything)
-        pos[pos == len(sa)] = 0
-        owner = np.repeat(np.arange(len(others)), lengths)
-        counts = np.bincount(owner[sa[pos] == everything], minlength=len(others)).tolist()
-        for b, shared in zip(others, counts, strict=True):
-            links += _link(a, b, len(sa), len(arrays[b]), shared, common, flagged, own, repeat_sets)
-    return links
+    a_ids, b_ids = _unique_pairs(pairs)
+    ids = np.unique(np.concatenate([a_ids, b_ids]))
+    missing = [i for i in ids.tolist() if i not in shingle_sets]
+    if missing:
+        raise KeyError(f"no shingle set for article {missing[0]}: pass one per candidate")
+    full = _Sets.of([shingle_sets[i] for i in ids.tolist()])
+    a, b = np.searchsorted(ids, a_ids), np.searchsorted(ids, b_ids)
+    keep = (full.lengths[a] > 0) & (full.lengths[b] > 0)
+    a, b = a[keep], b[keep]
+    na, nb = full.lengths[a], full.lengths[b]
+    ra, rb, shared = na, nb, None
+    repeats = _Repeats([common.get(i) for i in ids.tolist()])
+    if repeats.any:
+        # Each side loses the shingles its own site repeats (A' = A - Ra) and those the other
+        # site repeats (A' & Rb). The shingles both keep are exactly |A' & B'|, since
+        # A & B - (Ra | Rb) = (A - Ra) & (B - Rb).
+        own = repeats.holds(full.keyed(np.arange(len(ids)), repeats.group))
+        reduced = full.without(own)
+        flagged = reduced.without(~repeats.anywhere(reduced.values))
+        ra = reduced.lengths[a] - repeats.count_in(flagged, a, repeats.group[b])
+        rb = reduced.lengths[b] - repeats.count_in(flagged, b, repeats.group[a])
+        shared = reduced.overlaps(a, b)
+        # Leaving the repeats out would leave too little: the repeat is the text itself.
+        whole = np.minimum(ra / na, rb / nb) < MIN_OWN_SHARE
+        ra, rb = np.where(whole, na, ra), np.where(whole, nb, rb)
+        shared[whole] = full.overlaps(a[whole], b[whole])
+    else:
+        shared = full.overlaps(a, b)
+    kinds, resemblance, containment = _judge(ra, rb, shared)
+    found = np.flatnonzero(kinds != "")
+    a_id, b_id = ids[a[found]].tolist(), ids[b[found]].tolist()
+    # The shorter by full shingle count, ties to the smaller id (a < b).
+    shorter = np.where(na[found] <= nb[found], ids[a[found]], ids[b[found]]).tolist()
+    return [
+        Link(*link)
+        for link in zip(
+            a_id,
+            b_id,
+            resemblance[found].tolist(),
+            containment[found].tolist(),
+            kinds[found].tolist(),
+            shorter,
+            strict=True,
+        )
+    ]
 
 
-def _link(
-    a: int,
-    b: int,
-    na: int,
-    nb: int,
-    shared: int,
-    common: Mapping[int, np.ndarray],
-    flagged: Mapping[int, frozenset],
-    own: Mapping[int, frozenset],
-    repeat_sets: Mapping[int, frozenset],
-) -> list[Link]:
-    """The pair's link (a list of one) or [] once both sites' repeats are left out."""
-    ca, cb = common.get(a), common.get(b)
-    ra, rb, rshared = na, nb, shared
-    if (ca is not None or cb is not None) and (flagged[a] or flagged[b]):
-        # Each side loses its shingles repeated by its own site or by the other's.
-        gone_a, gone_b = own[a], own[b]
-        if ca is not cb:
-            if cb is not None:
-                gone_a = gone_a | (flagged[a] & repeat_sets[id(cb)])
-            if ca is not None:
-                gone_b = gone_b | (flagged[b] & repeat_sets[id(ca)])
-        ra, rb = na - len(gone_a), nb - len(gone_b)
-        rshared = shared - len(gone_a & gone_b)
-        if min(ra / na, rb / nb) < MIN_OWN_SHARE:
-            ra, rb, rshared = na, nb, shared  # the "repeat" is the text itself
-    kind, resemblance, containment = _judge(ra, rb, rshared)
-    if kind is None:
-        return []
-    shorter = a if (na, a) <= (nb, b) else b
-    return [Link(a, b, resemblance, containment, kind, shorter)]
+def _unique_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pairs as (a, b) arrays with a < b, sorted; self pairs dropped."""
+    flat = np.array([p for p in pairs if p[0] != p[1]], dtype=np.int64).reshape(-1, 2)
+    flat.sort(axis=1)
+    flat = np.unique(flat, axis=0)
+    return flat[:, 0], flat[:, 1]
 
 
-def _distinct(arrays: Iterable[np.ndarray | None]) -> list[np.ndarray]:
-    return list({id(x): x for x in arrays if x is not None}.values())
+def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
+    """Kind ("copy", "excerpt" or ""), resemblance and containment of the smaller, from set sizes.
+
+    A markedly shorter text held by the longer one is an excerpt even when, at about half the
+    length, its resemblance would pass for a copy.
+    """
+    small, large = np.minimum(na, nb), np.maximum(na, nb)
+    usable = small > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resemblance = np.where(usable, shared / (na + nb - shared), 0.0)
+        containment = np.where(usable, shared / small, 0.0)
+        ratio = np.where(usable, small / large, 1.0)
+    excerpt = usable & (containment >= EXCERPT_CONTAINMENT) & (ratio <= EXCERPT_MAX_LENGTH_RATIO)
+    copy = usable & ~excerpt & (resemblance >= COPY_RESEMBLANCE)
+    kinds = np.where(excerpt, EXCERPT, np.where(copy, COPY, ""))
+    return kinds, resemblance, containment
 
 
-def _is_sorted_unique(array: np.ndarray) -> bool:
-    return array.ndim == 1 and bool(np.all(array[1:] > array[:-1]))
+_CHUNK_VALUES = 1 << 16  # shingles looked up at once by _Sets.overlaps: small temporaries that
+# stay in cache and are reused by the allocator, instead of fresh pages for every array
+_SENTINEL = np.iinfo(np.int64).max  # ends every key array, so searchsorted never runs off it
+_BUCKET_SHIFT = 12  # _Repeats' prefilter: one flag per 4,096 shingle hashes (a 1 MB table)
 
 
-def _judge(na: int, nb: int, shared: int) -> tuple[str | None, float, float]:
-    """classify() from set sizes: (kind, resemblance, containment of the smaller)."""
-    if not na or not nb:
-        return None, 0.0, 0.0
-    small, large = sorted((na, nb))
-    resemblance = shared / (na + nb - shared)
-    containment = shared / small
-    return classify(resemblance, containment, small / large), resemblance, containment
+class _Sets:
+    """Shingle sets of many articles in one flat array (row i = values[offsets[i]:offsets[i+1]],
+    sorted and unique), so that set arithmetic over many pairs is a few numpy calls."""
+
+    def __init__(self, values: np.ndarray, lengths: np.ndarray) -> None:
+        self.values, self.lengths = values, lengths
+        self.offsets = np.concatenate(([0], np.cumsum(lengths)))
+
+    @classmethod
+    def of(cls, sets: list) -> _Sets:
+        """From numpy arrays (sorted and unique, as Profiles gives them) or Python sets."""
+        arrays = [
+            s if isinstance(s, np.ndarray) else np.fromiter(s, dtype=np.int64, count=len(s))
+            for s in sets
+        ]
+        lengths = np.array([len(x) for x in arrays], dtype=np.int64)
+        values = np.concatenate(arrays) if arrays else np.empty(0, np.uint32)
+        if len(values) and (values.min() < 0 or values.max() >= 1 << 32):
+            raise ValueError("shingle hashes must be 32-bit unsigned values")
+        values = values.astype(np.uint32, copy=False)  # half the memory of int64
+        made = cls(values, lengths)
+        # One vectorised check; only rows that fail it (Python sets, unsorted input) are redone.
+        owner = made.owners()
+        bad = np.unique(owner[1:][(owner[1:] == owner[:-1]) & (values[1:] <= values[:-1])])
+        if not len(bad):
+            return made
+        rows = [made.values[made.offsets[i] : made.offsets[i + 1]] for i in range(len(lengths))]
+        for i in bad.tolist():
+            rows[i] = np.unique(rows[i])
+        return cls(np.concatenate(rows), np.array([len(r) for r in rows], dtype=np.int64))
+
+    def owners(self) -> np.ndarray:
+        """The row of each value."""
+        return np.repeat(np.arange(len(self.lengths)), self.lengths)
+
+    def without(self, drop: np.ndarray) -> _Sets:
+        """The same rows with the values where `drop` is True left out."""
+        return _Sets(self.values[~drop], self.lengths - _segment_sums(drop, self.lengths))
+
+    def keyed(self, rows: np.ndarray, tags: np.ndarray) -> np.ndarray:
+        """The values of `rows`, one row after another, each as (its row's tag << 32 | value)."""
+        lengths = self.lengths[rows]
+        positions = np.repeat(self.offsets[rows] - (np.cumsum(lengths) - lengths), lengths)
+        positions += np.arange(len(positions))
+        keys = np.repeat(np.asarray(tags, dtype=np.int64) << 32, lengths)
+        keys |= self.values[positions]
+        return keys
+
+    def overlaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """|row a[k] & row b[k]| for every k.
+
+        The shorter row of each pair is looked up in the longer one. Pairs go in chunks of
+        about _CHUNK_VALUES looked-up values; within a chunk the longer rows are laid end to end
+        under keys (chunk-local row << 32 | value), which are sorted, so one searchsorted finds
+        every value of every pair.
+        """
+        out = np.zeros(len(a), dtype=np.int64)
+        if not len(a):
+            return out
+        a_shorter = self.lengths[a] <= self.lengths[b]
+        small, large = np.where(a_shorter, a, b), np.where(a_shorter, b, a)
+        order = np.argsort(large, kind="stable")  # neighbouring pairs share longer rows
+        cost = np.cumsum(self.lengths[small[order]])
+        cuts = np.searchsorted(cost, np.arange(_CHUNK_VALUES, cost[-1], _CHUNK_VALUES))
+        for chunk in np.split(order, cuts):
+            if not len(chunk):
+                continue
+            targets, local = np.unique(large[chunk], return_inverse=True)
+            keys = np.append(self.keyed(targets, np.arange(len(targets))), _SENTINEL)
+            queries = self.keyed(small[chunk], local)
+            found = keys[np.searchsorted(keys, queries)] == queries
+            out[chunk] = _segment_sums(found, self.lengths[small[chunk]])
+        return out
+
+
+def _segment_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """How many of each consecutive segment of `flags` (of the given lengths) are True."""
+    running = np.concatenate(([0], np.cumsum(flags)))
+    ends = np.cumsum(lengths)
+    return running[ends] - running[ends - lengths]
+
+
+class _Repeats:
+    """The distinct site-repeat arrays of the articles (row i: `group[i]`, -1 for none), laid out
+    as sorted keys (group << 32 | shingle) for vectorised membership tests."""
+
+    def __init__(self, per_row: list[np.ndarray | None]) -> None:
+        group_of: dict[int, int] = {}
+        arrays: list[np.ndarray] = []
+        self.group = np.full(len(per_row), -1, dtype=np.int64)
+        for i, repeat in enumerate(per_row):
+            if repeat is None or not len(repeat):
+                continue
+            if id(repeat) not in group_of:
+                group_of[id(repeat)] = len(arrays)
+                arrays.append(np.unique(np.asarray(repeat, dtype=np.int64)))
+            self.group[i] = group_of[id(repeat)]
+        self.any = bool(arrays)
+        self.keys = np.concatenate(
+            [(g << 32) | array for g, array in enumerate(arrays)] + [[_SENTINEL]]
+        ).astype(np.int64)
+        self.every = np.append(np.unique(np.concatenate(arrays or [[]])), _SENTINEL)
+        self.buckets = np.zeros(1 << (32 - _BUCKET_SHIFT), dtype=bool)
+        self.buckets[self.every[:-1].astype(np.int64) >> _BUCKET_SHIFT] = True
+
+    def holds(self, keys: np.ndarray) -> np.ndarray:
+        """For each key (group << 32 | shingle), whether that group's repeats hold the shingle;
+        never for group -1."""
+        return self._member(keys, keys & 0xFFFFFFFF, self.keys)
+
+    def anywhere(self, values: np.ndarray) -> np.ndarray:
+        """For each value, whether any site repeats it."""
+        return self._member(values, values, self.every)
+
+    def _member(self, keys: np.ndarray, values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+        # Few shingles are repeats: a bitmap of their top bits clears most values in one
+        # lookup, and only the rest are searched for.
+        out = np.zeros(len(keys), dtype=bool)
+        maybe = np.flatnonzero(self.buckets[values >> _BUCKET_SHIFT])
+        out[maybe] = sorted_keys[np.searchsorted(sorted_keys, keys[maybe])] == keys[maybe]
+        return out
+
+    def count_in(self, sets: _Sets, rows: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Per k, how many values of row rows[k] of `sets` the repeats of groups[k] hold."""
+        return _segment_sums(self.holds(sets.keyed(rows, groups)), sets.lengths[rows])
 
 
 @dataclass

@@ -19,7 +19,7 @@ Two band spaces share one store:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -199,12 +199,11 @@ class LSHIndex:
         return out
 
     def _lookup(self, keys: Iterable[Key]) -> Mapping[Key, list[int]]:
-        """Stored members of many keys, batched when the store can."""
-        unique = set(keys)
+        """Stored members of many distinct keys, batched when the store can."""
         batch = getattr(self.buckets, "members_of_many", None)
         if batch is not None:
-            return batch(unique)
-        return {key: self.buckets.bucket_members(*key) for key in unique}
+            return batch(keys)
+        return {key: self.buckets.bucket_members(*key) for key in keys}
 
     def insert(
         self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
@@ -246,11 +245,16 @@ class LSHIndex:
         )
         ends = np.append(starts[1:], len(band))
         found = [_pairs_within(starts, ends - starts, article)]
+
         # Keys already in the store: each distinct key once, members paired with the new ones.
-        keys = list(zip(band[starts].tolist(), bucket[starts].tolist(), strict=True))
-        stored = self._lookup(keys)
+        def distinct_keys() -> Iterator[Key]:
+            # A generator: the batch lookups return at once when nothing is indexed yet, and
+            # then the keys are never made.
+            yield from zip(band[starts].tolist(), bucket[starts].tolist(), strict=True)
+
+        stored = self._lookup(distinct_keys())
         if stored:
-            position = {key: i for i, key in enumerate(keys)}
+            position = {key: i for i, key in enumerate(distinct_keys())}
             new_ids = article.tolist()
             extra = []
             for key, members in stored.items():

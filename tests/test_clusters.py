@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
+from dedupe import clusters as clusters_module
 from dedupe.clusters import (
     COPY,
     COPY_RESEMBLANCE,
     EXCERPT,
+    EXCERPT_CONTAINMENT,
+    EXCERPT_MAX_LENGTH_RATIO,
+    MIN_OWN_SHARE,
     Link,
     cluster,
     site_repeats,
@@ -152,6 +157,78 @@ def test_verify_accepts_hash_arrays_and_drops_partial_overlap():
     assert kinds == {(0, 1): COPY}
     with pytest.raises(KeyError, match="no shingle set"):
         verify([(0, 9)], sets)
+
+
+def reference_verify(pairs, sets, common):
+    """verify()'s rule written out pair by pair on Python sets: the oracle for the numpy one."""
+    out = []
+    for a, b in sorted({(min(p), max(p)) for p in pairs if p[0] != p[1]}):
+        sa, sb = set(sets[a]), set(sets[b])
+        if not sa or not sb:
+            continue
+        repeated = set(common.get(a, ())) | set(common.get(b, ()))
+        ra, rb = len(sa - repeated), len(sb - repeated)
+        shared = len((sa & sb) - repeated)
+        if min(ra / len(sa), rb / len(sb)) < MIN_OWN_SHARE:
+            ra, rb, shared = len(sa), len(sb), len(sa & sb)
+        small, large = sorted((ra, rb))
+        if not small:
+            continue
+        resemblance, containment = shared / (ra + rb - shared), shared / small
+        if containment >= EXCERPT_CONTAINMENT and small / large <= EXCERPT_MAX_LENGTH_RATIO:
+            kind = EXCERPT
+        elif resemblance >= COPY_RESEMBLANCE:
+            kind = COPY
+        else:
+            continue
+        shorter = a if len(sa) <= len(sb) else b
+        out.append(Link(a, b, resemblance, containment, kind, shorter))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_verify_agrees_with_the_rule_written_pair_by_pair(seed, monkeypatch):
+    # Families of overlapping sets (copies, excerpts, strangers), sites repeating a footer,
+    # one site whose "repeats" are most of its texts; tiny chunks to cross chunk borders.
+    monkeypatch.setattr(clusters_module, "_CHUNK_VALUES", 64)
+    rng = random.Random(seed)
+    sets: dict[int, set[int]] = {}
+    for family in range(12):
+        base = {rng.randrange(1 << 32) for _ in range(rng.randrange(20, 120))}
+        for member in range(5):
+            kept = {x for x in base if rng.random() < rng.choice([0.5, 0.9, 1.0])}
+            sets[family * 10 + member] = kept | {rng.randrange(1 << 32) for _ in range(5)}
+    sets[999] = set()
+    footers = {site: {rng.randrange(1 << 32) for _ in range(15)} for site in "xyz"}
+    site_of = {i: "xyz"[i % 3] for i in sets}
+    for i in sets:
+        if sets[i] and rng.random() < 0.7:
+            sets[i] |= footers[site_of[i]]
+        if sets[i] and rng.random() < 0.3:  # a copy that carried another site's footer along
+            sets[i] |= footers[rng.choice("xyz")]
+    common = {i: np.array(sorted(footers[site_of[i]])) for i in sets if site_of[i] != "z"}
+    common.update({i: np.array(sorted(sets[110] | sets[111])) for i in (110, 111)})
+    ids = sorted(sets)
+    pairs = [(rng.choice(ids), rng.choice(ids)) for _ in range(600)]
+    pairs += [(i, j) for i in ids for j in ids if i // 10 == j // 10]
+    as_arrays = {i: np.array(sorted(s), dtype=np.uint32) for i, s in sets.items()}
+    for given in (sets, as_arrays):
+        for repeats in ({}, common):
+            found = verify(pairs, given, repeats)
+            expected = reference_verify(pairs, sets, repeats)
+            assert [(x.a, x.b, x.kind, x.shorter) for x in found] == [
+                (x.a, x.b, x.kind, x.shorter) for x in expected
+            ]
+            for x, y in zip(found, expected, strict=True):
+                assert x.resemblance == pytest.approx(y.resemblance, abs=1e-12)
+                assert x.containment == pytest.approx(y.containment, abs=1e-12)
+    assert any(x.kind == EXCERPT for x in found) and any(x.kind == COPY for x in found)
+
+
+def test_verify_rejects_hashes_beyond_32_bits():
+    with pytest.raises(ValueError, match="32-bit"):
+        verify([(1, 2)], {1: {1, 2, 1 << 40}, 2: {1, 2}})
+    assert verify([], {}) == []
 
 
 # -- the whole chain on a corpus with hard negatives --------------------------------------------
