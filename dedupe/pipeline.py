@@ -30,7 +30,7 @@ from .store import Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
 RECENT_PER_SITE = 10  # newest pages of a site learned with its new ones (a new footer shows)
-INDEX_SLICE = 25_000  # articles whose LSH keys are computed, looked up and stored together
+INDEX_SLICE = 25_000  # articles signed and indexed together (bounds the memory of a first run)
 
 SPREAD_FIELDS = (
     "id",
@@ -255,42 +255,44 @@ def cluster_store(
         if full:
             store.set_meta("boilerplate_learned_at", str(max(1, len(ids))))
 
-    with timed("sign"):
-        todo = sorted(set(new) | (changed & set(ids)))
-        rows = _texts(store, todo)
-        profiles = signatures.profile([rows[i]["text"] or "" for i in todo], params)
-        for row in rows.values():
-            row.pop("text")  # the shingle sets stand for them from here on
-        if todo:
-            store.remove_from_index(todo)
+    # Sign and index in slices, so that neither the texts nor the signatures of a large first
+    # run sit in memory at once; each slice meets the earlier ones through the store. Only
+    # the shingle sets (what verification needs) are kept.
+    todo = sorted(set(new) | (changed & set(ids)))
+    shingle_sets: dict[int, np.ndarray] = {}
+    sites: dict[int, str] = {}
+    pairs: set[tuple[int, int]] = set()
+    if todo:
+        store.remove_from_index(todo)
+    for start in range(0, len(todo), INDEX_SLICE):
+        part = todo[start : start + INDEX_SLICE]
+        with timed("sign"):
+            rows = _texts(store, part)
+            profiles = signatures.profile([rows[i]["text"] or "" for i in part], params)
             store.save_signatures(
                 (i, params.key, signatures.to_bytes(sig), signatures.to_bytes(prefix))
                 for i, sig, prefix in zip(
-                    todo, profiles.signatures, profiles.prefix_signatures, strict=True
+                    part, profiles.signatures, profiles.prefix_signatures, strict=True
                 )
             )
-        report.signed = len(todo)
-
-    with timed("candidates"):
-        # In slices, so that the band keys of a large first run never sit in memory at once;
-        # each slice meets the earlier ones through the store.
-        pairs: set[tuple[int, int]] = set()
-        for start in range(0, len(todo), INDEX_SLICE):
-            part = slice(start, start + INDEX_SLICE)
-            sigs, prefix = profiles.signatures[part], profiles.prefix_signatures[part]
-            pairs |= lsh.candidates(todo[part], sigs, prefix)
-            lsh.insert(todo[part], sigs, prefix)
-        report.candidates = len(pairs)
+            shingle_sets.update(zip(part, profiles.shingle_sets, strict=True))
+            sites.update((i, row["site"]) for i, row in rows.items())
+            del rows
+        with timed("candidates"):
+            sigs, prefix = profiles.signatures, profiles.prefix_signatures
+            pairs |= lsh.candidates(part, sigs, prefix)
+            lsh.insert(part, sigs, prefix)
+            del profiles, sigs, prefix
+    report.signed = len(todo)
+    report.candidates = len(pairs)
 
     with timed("verify"):
         # Shingles a site repeats across its own pieces (a leftover disclaimer) must not make
         # two of its short pieces look like copies: verify() leaves them out.
-        shingle_sets = dict(zip(todo, profiles.shingle_sets, strict=True))
         involved = {i for pair in pairs for i in pair}
-        rows.update(_texts(store, sorted(involved - rows.keys())))
-        for i in involved - shingle_sets.keys():
-            shingle_sets[i] = signatures.shingle_set(rows[i]["text"] or "", params)
-        sites = {i: rows[i]["site"] for i in rows}
+        for i, row in _texts(store, sorted(involved - shingle_sets.keys())).items():
+            shingle_sets[i] = signatures.shingle_set(row["text"] or "", params)
+            sites[i] = row["site"]
         counts = _SiteCounts(store, params)
         missing = counts.load({sites[i] for i in involved | set(todo)})
         # Sites whose texts changed (not just grew), or never counted, are counted afresh.
