@@ -39,8 +39,10 @@ _FMIX64_NP = tuple(np.uint64(x) for x in _FMIX64)
 _BYTE_POLY = 0x100000001B3  # odd multiplier combining a word's bytes (invertible mod 2^64)
 _BYTE_POLY_NP = np.uint64(_BYTE_POLY)
 _BYTE_POLY_INV_NP = np.uint64(pow(_BYTE_POLY, -1, 1 << 64))
-_WORD_BYTE = np.zeros(256, dtype=bool)  # ASCII \w
+_WORD_BYTE = np.zeros(256, dtype=bool)  # ASCII \w, and every byte of a non-ASCII character
 _WORD_BYTE[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] = True
+_WORD_BYTE[0x80:] = True  # (_prepared leaves only word characters outside ASCII)
+_NON_ASCII_NON_WORD = re.compile(r"[^\w\x00-\x7f]+")
 _LOWER_BYTE = np.arange(256, dtype=np.uint8)
 _LOWER_BYTE[65:91] += 32
 _WORD_CACHE_LIMIT = 1 << 21  # words kept hashed (~250 MB at most); cleared when full
@@ -101,7 +103,7 @@ def _fmix64(h: int) -> int:
 def word_hash64(word: str) -> int:
     """A word's 64-bit hash: its UTF-8 bytes as a polynomial mod 2^64 (Horner, multiplier
     _BYTE_POLY), mixed by fmix64. Its polynomial form is what numpy computes for all words of
-    ASCII texts at once from cumulative sums (see _ascii_word_hashes)."""
+    texts at once from cumulative sums (see _byte_word_hashes)."""
     h = 0
     for byte in word.encode("utf-8"):
         h = (h * _BYTE_POLY + byte) & _MASK64
@@ -109,7 +111,7 @@ def word_hash64(word: str) -> int:
 
 
 class _WordHashes(dict):
-    """word -> word_hash64, computed on first use (the path for non-ASCII texts)."""
+    """word -> word_hash64, computed on first use (for the scalar shingle_hash32)."""
 
     def __missing__(self, word: str) -> int:
         if len(self) >= _WORD_CACHE_LIMIT:
@@ -155,14 +157,26 @@ def _byte_powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
-def _ascii_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """word_hash64 of every word of ASCII texts (flat, in order) and the word count per text.
+def _prepared(text: str) -> str:
+    """The text with its words as `words()` finds them, ready for the byte-level word split.
 
-    For ASCII, NFKC is the identity, casefold is lower() and \\w is [A-Za-z0-9_], so this
-    finds exactly the words of `words()`. Word w = bytes c_s..c_e-1 hashes to
-    sum c_i Q^(e-1-i) = Q^(e-1) * (G[e] - G[s]) with G the running sum of c_i Q^-i: all mod
-    2^64, where numpy's uint64 arithmetic wraps."""
-    data = np.frombuffer("\n".join(texts).encode("ascii"), dtype=np.uint8)
+    For ASCII, NFKC is the identity, casefold is lower() (done on the bytes) and \\w is
+    [A-Za-z0-9_]. Other texts are normalised here, and every non-ASCII character that is not a
+    word character becomes a space: then a word is a run of ASCII word bytes and bytes >= 0x80
+    (the UTF-8 of non-ASCII word characters), exactly the \\w+ runs of the normalised text.
+    """
+    if text.isascii():
+        return text
+    return _NON_ASCII_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _byte_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """word_hash64 of every word of prepared texts (flat, in order) and the word count per text.
+
+    Word w = UTF-8 bytes c_s..c_e-1 hashes to sum c_i Q^(e-1-i) = Q^(e-1) * (G[e] - G[s])
+    with G the running sum of c_i Q^-i: all mod 2^64, where numpy's uint64 arithmetic wraps."""
+    encoded = [t.encode("utf-8") for t in texts]
+    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
     n = len(data)
     if not n:
         return np.empty(0, dtype=np.uint64), np.zeros(len(texts), dtype=np.int64)
@@ -173,7 +187,7 @@ def _ascii_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     running = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(_LOWER_BYTE[data].astype(np.uint64) * inverse[:n], out=running[1:])
     hashes = _mix64(powers[ends - 1] * (running[ends] - running[starts]))
-    offsets = np.cumsum([0] + [len(t) + 1 for t in texts])  # +1: the joining newline
+    offsets = np.cumsum([0] + [len(t) + 1 for t in encoded])  # +1: the joining newline
     counts = np.diff(np.searchsorted(starts, offsets))
     return hashes, counts
 
@@ -189,16 +203,8 @@ def shingle_hash32(shingle: bytes | str) -> int:
 
 def _hash_batch(texts: Sequence[str], k: int) -> list[np.ndarray]:
     """shingle_hash32 of every shingle of each text, in text order, vectorised over texts."""
-    ascii_ = [i for i, t in enumerate(texts) if t.isascii()]
-    per_text: list = [None] * len(texts)
-    if ascii_:
-        hashes, counts = _ascii_word_hashes([texts[i] for i in ascii_])
-        for i, part in zip(ascii_, np.split(hashes, np.cumsum(counts)[:-1]), strict=True):
-            per_text[i] = part
-    lookup = _WORD_HASHES.__getitem__
-    for i, t in enumerate(texts):
-        if per_text[i] is None:
-            per_text[i] = np.array(list(map(lookup, words(t))), dtype=np.uint64)
+    hashes, counts = _byte_word_hashes([_prepared(t) for t in texts])
+    per_text = np.split(hashes, np.cumsum(counts)[:-1])
     lengths = np.array([len(w) for w in per_text], dtype=np.int64)
     out: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(texts)
     for i in np.flatnonzero((lengths > 0) & (lengths <= k)):

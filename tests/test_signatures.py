@@ -30,6 +30,14 @@ TEXTS = [
     " ".join(f"zel{i % 37}" for i in range(900)),
     # ASCII takes numpy's byte-level path: case, digits and underscores must match \\w.
     "Snake_case WORDS, 42 digits;\tMiXeD-case end_ x9 __init__ UPPER lower Upper 2024!",
+    # Other scripts go the same path once normalised: non-word characters outside ASCII
+    # (dashes, quotes, emoji, combining marks left over, zero-width and no-break spaces,
+    # a lone surrogate) split words; word characters of any script join them.
+    "Привет, МИР — это тест «кавычек» № 5 и ещё…",
+    "東京都の天気は晴れ。明日も晴れるでしょう 2026年",
+    "مرحبا بالعالم، هذا اختبار ٣ أرقام",
+    "İstanbul STRASSE Straße ﬀ ｆｕｌｌｗｉｄｔｈ x²\u00a0nbsp zero\u200bwidth e\u0301t\u00e9",
+    "rocket 🚀 launch 🚀🚀 over\ud800lone surrogate ½ ⅓ Ⅻ ①",
 ]
 
 
