@@ -35,6 +35,14 @@ def test_same_seed_same_web_and_other_seed_differs(web):
     assert {p.title for p in other.truth.articles()} != {p.title for p in web.truth.articles()}
 
 
+def test_a_large_web_is_built_with_every_page_its_own():
+    # 600 pieces use more towns than the generator has: names come round again, no hang.
+    big = build_web(pieces=600)
+    articles = big.truth.articles()
+    assert len({p.piece for p in articles}) >= 600
+    assert len({(p.host, p.path) for p in articles}) == len(articles)
+
+
 def test_sites_pieces_and_spread(web):
     truth = web.truth
     assert len(web.sites) >= 7

@@ -917,12 +917,23 @@ class Writer:
         self._towns: set[str] = set()
 
     # -- entities -------------------------------------------------------------------------
-    def person(self) -> str:
+    def _unused(self, used: set[str], space: int, make) -> str:
+        """A name not used before; once most of the `space` names are used, names come round
+        again (a large web would otherwise wait forever for a fresh one)."""
+        if len(used) >= space * 3 // 4:
+            used.clear()
         while True:
-            name = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
-            if name not in self._people:
-                self._people.add(name)
+            name = make()
+            if name not in used:
+                used.add(name)
                 return name
+
+    def person(self) -> str:
+        return self._unused(
+            self._people,
+            len(FIRST) * len(LAST),
+            lambda: f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}",
+        )
 
     def people(self, n: int) -> list[str]:
         """n new people with different surnames (so a piece never confuses two of them)."""
@@ -932,11 +943,11 @@ class Writer:
                 return names
 
     def town(self) -> str:
-        while True:
-            name = self.rng.choice(TOWN_A) + self.rng.choice(TOWN_B)
-            if name not in self._towns:
-                self._towns.add(name)
-                return name
+        return self._unused(
+            self._towns,
+            len(TOWN_A) * len(TOWN_B),
+            lambda: self.rng.choice(TOWN_A) + self.rng.choice(TOWN_B),
+        )
 
     def context(self, topic: Topic, paper: str) -> dict[str, str]:
         r = self.rng
