@@ -74,13 +74,13 @@ class _Timer:
         self.report = report
         self.progress = progress
 
-    def __call__(self, stage: str):
+    def __call__(self, stage: str, detail: str = ""):
         report, progress = self.report, self.progress
 
         class _Stage:
             def __enter__(self):
                 if progress is not None:
-                    progress(stage)
+                    progress(f"{stage} {detail}".strip())
                 self.start = perf_counter()
 
             def __exit__(self, *exc):
@@ -264,9 +264,11 @@ def cluster_store(
     pairs: set[tuple[int, int]] = set()
     if todo:
         store.remove_from_index(todo)
-    for start in range(0, len(todo), INDEX_SLICE):
+    slices = range(0, len(todo), INDEX_SLICE)
+    for number, start in enumerate(slices, start=1):
         part = todo[start : start + INDEX_SLICE]
-        with timed("sign"):
+        of = f"{number}/{len(slices)}" if len(slices) > 1 else ""
+        with timed("sign", of):
             rows = _texts(store, part)
             profiles = signatures.profile([rows[i]["text"] or "" for i in part], params)
             store.save_signatures(
@@ -278,7 +280,7 @@ def cluster_store(
             shingle_sets.update(zip(part, profiles.shingle_sets, strict=True))
             sites.update((i, row["site"]) for i, row in rows.items())
             del rows
-        with timed("candidates"):
+        with timed("candidates", of):
             sigs, prefix = profiles.signatures, profiles.prefix_signatures
             pairs |= lsh.candidates(part, sigs, prefix)
             lsh.insert(part, sigs, prefix)

@@ -148,8 +148,12 @@ def test_indexing_in_slices_finds_the_same_clusters(tmp_path, batches, monkeypat
         import_jsonl(store, source)
         cluster_store(store)
     monkeypatch.setattr(pipeline, "INDEX_SLICE", 7)
+    stages: list[str] = []
     with Store(sliced) as store:
         import_jsonl(store, source)
-        report = cluster_store(store)
+        report = cluster_store(store, progress=stages.append)
     assert report.signed == len(first)
     assert memberships(sliced) == memberships(whole)
+    slices = -(-len(first) // 7)
+    assert stages[1:3] == [f"sign 1/{slices}", f"candidates 1/{slices}"]
+    assert f"candidates {slices}/{slices}" in stages and stages[-1] == "spread"
