@@ -574,14 +574,45 @@ def _merge(claims: list[_Claim]) -> dict[tuple[int | str, int], _Claim]:
     return merged
 
 
+def _weight(claim: _Claim) -> float:
+    return 1000.0 ** (6 - claim.tier) * (1 + claim.confidence)
+
+
+def _best_parents(merged: dict[tuple[int | str, int], _Claim]) -> dict | None:
+    """target -> claim when each target's heaviest claim is unique and those claims make no
+    cycle: then they are the one maximum branching (no branching weighs more than every
+    target's heaviest claim), found without Edmonds' algorithm. None otherwise."""
+    best: dict[int, tuple[float, _Claim | None]] = {}
+    for claim in merged.values():
+        weight = _weight(claim)
+        held = best.get(claim.target)
+        if held is None or weight > held[0]:
+            best[claim.target] = (weight, claim)
+        elif weight == held[0]:
+            best[claim.target] = (weight, None)  # a tie: leave it to networkx
+    chosen = {target: claim for target, (_, claim) in best.items()}
+    if any(claim is None for claim in chosen.values()):
+        return None
+    for start in chosen:
+        seen, node = {start}, chosen[start].source
+        while node in chosen:
+            if node in seen:
+                return None
+            seen.add(node)
+            node = chosen[node].source
+    return chosen
+
+
 def _branching(merged: dict[tuple[int | str, int], _Claim], nodes: Iterable) -> dict:
     """target -> chosen claim: a maximum branching over tier-major weights (no cycles)."""
+    quick = _best_parents(merged)
+    if quick is not None:
+        return quick
     graph = nx.DiGraph()
     index = {node: n for n, node in enumerate(sorted(nodes, key=str))}
     graph.add_nodes_from(index.values())
     for (source, target), claim in sorted(merged.items(), key=lambda kv: str(kv[0])):
-        weight = 1000.0 ** (6 - claim.tier) * (1 + claim.confidence)
-        graph.add_edge(index[source], index[target], weight=weight)
+        graph.add_edge(index[source], index[target], weight=_weight(claim))
     tree = nx.maximum_branching(graph, attr="weight")
     back = {n: node for node, n in index.items()}
     return {back[t]: merged[(back[s], back[t])] for s, t in tree.edges()}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import networkx as nx
 import pytest
 
+from dedupe import spread
 from dedupe.spread import Spread, describe, parse_time, trace
 
 PARAGRAPHS = [
@@ -485,3 +488,25 @@ def test_excerpts_of_one_page_do_not_pass_their_credit_to_each_other():
         (2, "attribution-link"),
         (2, "attribution-link"),
     ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_quick_branching_equals_edmonds(seed, monkeypatch):
+    # Random claim graphs with ties, cycles and external sources: the shortcut (every target's
+    # unique heaviest claim, when acyclic) must choose what Edmonds' algorithm chooses.
+    rng = random.Random(seed)
+    for _ in range(200):
+        n = rng.randint(2, 7)
+        nodes = [*range(n), "external:a"]
+        merged = {}
+        for _ in range(rng.randint(1, 12)):
+            source, target = rng.choice(nodes), rng.randrange(n)
+            if source != target:
+                claim = spread._Claim(
+                    source, target, rng.randint(1, 5), rng.choice([0.5, 0.8]), "e"
+                )
+                merged[(source, target)] = claim
+        quick = spread._branching(merged, nodes)
+        with monkeypatch.context() as m:
+            m.setattr(spread, "_best_parents", lambda merged: None)
+            assert quick == spread._branching(merged, nodes)
