@@ -57,7 +57,6 @@ class ClusterReport:
     clusters: int = 0
     clustered_articles: int = 0
     traced: int = 0
-    largest: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each stage
 
@@ -340,14 +339,17 @@ def _write_clusters(
     previous: dict[int, int] | None = None,
     touched: set[int] | None = None,
 ) -> None:
-    """Trace the spread of clusters that changed; keep the stored rows of the others.
+    """Trace the spread of clusters that changed and rewrite only their rows; the stored rows
+    of the others stay as they are (a scheduled run costs what changed, not the database).
 
-    Without `previous`/`touched` every cluster is traced again.
+    Without `previous`/`touched` every cluster is traced again and every row rewritten.
     """
     members_of: dict[int, list[int]] = defaultdict(list)
     for article_id, cluster_id in result.assignments.items():
         members_of[cluster_id].append(article_id)
-    kept_rows: tuple[list, list, list] = ([], [], [])
+    report.clusters = len(members_of)
+    report.clustered_articles = len(result.assignments)
+    rewrite: set[int] | None = None  # cluster ids whose stored rows are replaced; None: all
     if previous is not None and touched is not None:
         before: dict[int, set[int]] = defaultdict(set)
         for article_id, cluster_id in previous.items():
@@ -357,18 +359,8 @@ def _write_clusters(
             for cluster_id, ids in members_of.items()
             if before.get(cluster_id) == set(ids) and not touched.intersection(ids)
         }
-        if same:
-            stored_clusters, stored_members, stored_edges = store.stored_clusters()
-            kept_rows = (
-                [c for c in stored_clusters if c["id"] in same],
-                [m for m in stored_members if m["cluster_id"] in same],
-                [
-                    {k: v for k, v in e.items() if k != "id"}
-                    for e in stored_edges
-                    if e["cluster_id"] in same
-                ],
-            )
-            members_of = {c: ids for c, ids in members_of.items() if c not in same}
+        members_of = {c: ids for c, ids in members_of.items() if c not in same}
+        rewrite = set(members_of) | (before.keys() - same)  # changed, new and vanished
     traced_ids = [i for ids in members_of.values() for i in ids]
     articles = {a["id"]: a for a in store.articles_by_id(traced_ids, SPREAD_FIELDS)}
     removed = store.stripped_by_article(traced_ids)
@@ -420,11 +412,5 @@ def _write_clusters(
                 }
             )
         edge_rows += [{"cluster_id": cluster_id, **edge} for edge in traced.edges]
-    cluster_rows += kept_rows[0]
-    member_rows += kept_rows[1]
-    edge_rows += kept_rows[2]
-    store.replace_clusters(cluster_rows, member_rows, edge_rows, result.next_id)
-    report.clusters = len(cluster_rows)
-    report.clustered_articles = len(member_rows)
+    store.replace_clusters(cluster_rows, member_rows, edge_rows, result.next_id, only=rewrite)
     report.traced = len(members_of)
-    report.largest = sorted(cluster_rows, key=lambda c: (-c["size"], c["id"]))[:5]

@@ -509,15 +509,6 @@ class Store:
                 [(lk.a, lk.b, lk.resemblance, lk.containment, lk.kind, lk.shorter) for lk in links],
             )
 
-    def stored_clusters(self) -> tuple[list[dict], list[dict], list[dict]]:
-        """The clusters, cluster_members and spread_edges rows as stored (the incremental run
-        keeps those of untouched clusters)."""
-        return (
-            list(self.db.query("SELECT * FROM clusters")),
-            list(self.db.query("SELECT * FROM cluster_members")),
-            list(self.db.query("SELECT * FROM spread_edges ORDER BY id")),
-        )
-
     def links(self) -> list[tuple[int, int, float, float, str, int | None]]:
         """Every verified link as (a, b, resemblance, containment, kind, shorter)."""
         return list(
@@ -583,13 +574,25 @@ class Store:
         return max(stored, top + 1)
 
     def replace_clusters(
-        self, clusters: list[dict], members: list[dict], edges: list[dict], next_id: int
+        self,
+        clusters: list[dict],
+        members: list[dict],
+        edges: list[dict],
+        next_id: int,
+        only: Iterable[int] | None = None,
     ) -> None:
-        """Replace clusters, members and spread edges in one transaction."""
+        """Replace clusters, members and spread edges in one transaction: all of them, or with
+        `only`, the rows of those cluster ids (the given rows must belong to them)."""
         with self.db.conn:
-            self.db.execute("DELETE FROM spread_edges")
-            self.db.execute("DELETE FROM cluster_members")
-            self.db.execute("DELETE FROM clusters")
+            if only is None:
+                self.db.execute("DELETE FROM spread_edges")
+                self.db.execute("DELETE FROM cluster_members")
+                self.db.execute("DELETE FROM clusters")
+            else:
+                gone = [(cluster_id,) for cluster_id in sorted(only)]
+                for table in ("spread_edges", "cluster_members"):
+                    self.db.conn.executemany(f"DELETE FROM {table} WHERE cluster_id = ?", gone)
+                self.db.conn.executemany("DELETE FROM clusters WHERE id = ?", gone)
             self.db["clusters"].insert_all(clusters)
             self.db["cluster_members"].insert_all(members)
             self.db["spread_edges"].insert_all(edges)

@@ -87,6 +87,17 @@ def memberships(db: Path) -> set[frozenset[str]]:
     return {frozenset(c) for c in found_clusters(db)}
 
 
+def stored_rows(store: Store) -> dict[str, list[tuple]]:
+    """The cluster tables' rows, in a stable order and without the edges' row ids."""
+    queries = {
+        "clusters": "SELECT * FROM clusters ORDER BY id",
+        "cluster_members": "SELECT * FROM cluster_members ORDER BY cluster_id, article_id",
+        "spread_edges": "SELECT cluster_id, source_article_id, target_article_id, evidence, "
+        "confidence, lag_hours FROM spread_edges ORDER BY cluster_id, target_article_id",
+    }
+    return {table: store.db.execute(sql).fetchall() for table, sql in queries.items()}
+
+
 @pytest.fixture(scope="module")
 def batches():
     return corpus(40, seed=11), corpus(6, seed=12, start=40)
@@ -110,6 +121,12 @@ def test_incremental_run_matches_a_run_from_scratch(tmp_path, batches):
         assert report.traced < report.clusters
         after = {c["id"]: c["size"] for c in store.largest_clusters(1000)}
         assert all(after[i] == size for i, size in before.items())
+        # The rows kept and the rows rewritten are what tracing every cluster afresh gives.
+        kept = stored_rows(store)
+        ids, links = store.article_ids(), [clusters.Link(*row) for row in store.links()]
+        again = clusters.cluster(ids, links, store.cluster_memberships(), store.next_cluster_id())
+        pipeline._write_clusters(store, again, links, pipeline.ClusterReport())
+        assert stored_rows(store) == kept
     truth = [
         {r["url"] for r in first + second if r["piece"] == n}
         for n in {r["piece"] for r in first + second}
@@ -157,3 +174,25 @@ def test_indexing_in_slices_finds_the_same_clusters(tmp_path, batches, monkeypat
     slices = -(-len(first) // 7)
     assert stages[1:3] == [f"sign 1/{slices}", f"candidates 1/{slices}"]
     assert f"candidates {slices}/{slices}" in stages and stages[-1] == "spread"
+
+
+def test_a_run_rewrites_changed_and_vanished_clusters_only(tmp_path, batches):
+    first, _ = batches
+    with Store(tmp_path / "db.sqlite") as store:
+        import_jsonl(store, write(first, tmp_path / "first.jsonl"))
+        cluster_store(store)
+        previous = store.cluster_memberships()
+        ids, links = store.article_ids(), [clusters.Link(*row) for row in store.links()]
+        # One cluster loses every link (it vanishes), a member of another is "touched" (its
+        # text changed): both must be rewritten, and the rest kept as stored.
+        gone, retold = sorted(set(previous.values()))[:2]
+        links = [x for x in links if previous.get(x.a) != gone]
+        touched = {min(a for a, c in previous.items() if c == retold)}
+        result = clusters.cluster(ids, links, previous, store.next_cluster_id())
+        report = pipeline.ClusterReport()
+        pipeline._write_clusters(store, result, links, report, previous, touched)
+        assert report.traced == 1 and report.clusters == len(set(previous.values())) - 1
+        incremental = stored_rows(store)
+        pipeline._write_clusters(store, result, links, pipeline.ClusterReport())
+        assert stored_rows(store) == incremental
+        assert gone not in {row[0] for row in incremental["clusters"]}
