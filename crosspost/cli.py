@@ -229,7 +229,21 @@ def import_(file: str, db: str) -> None:
     if not Path(file).is_file():
         raise InputError(f"{file} not found")
     store = open_store(db)
-    report = import_jsonl(store, Path(file))
+    if sys.stderr.isatty():  # a live progress line on a terminal; nothing under cron
+        from rich.console import Console
+
+        with Console(stderr=True).status("importing ...") as status:
+            report = import_jsonl(
+                store,
+                Path(file),
+                progress=lambda r: status.update(
+                    f"importing: line {r.lines:,}, {r.added:,} added, {r.known:,} already "
+                    f"stored, {len(r.errors):,} broken ..."
+                ),
+            )
+    else:
+        report = import_jsonl(store, Path(file))
+    store.close()
     for line_number, problem in report.errors:
         click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)
     click.echo(
