@@ -211,6 +211,10 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _sql_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
 def _article_row(article: dict[str, Any]) -> list[Any]:
     """Values for ARTICLE_COLUMNS; fetched_at defaults to now."""
     row = {column: article.get(column) for column in ARTICLE_COLUMNS}
@@ -282,6 +286,21 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _insert_rows(self, table: str, rows: Iterable[dict], replace: bool = False) -> None:
+        """Insert dicts (lists and dicts in them as JSON) inside the caller's transaction.
+
+        Plain SQL on purpose: sqlite-utils' insert_all commits as it goes, which would end the
+        caller's transaction halfway (a process killed then leaves half a replacement)."""
+        rows = list(rows)
+        if not rows:
+            return
+        columns = list(dict.fromkeys(column for row in rows for column in row))
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        self.db.conn.executemany(
+            f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [[_sql_value(row.get(column)) for column in columns] for row in rows],
+        )
+
     # -- meta ----------------------------------------------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -289,7 +308,7 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.db.conn:
+        with self._writing():
             self.db["_meta"].upsert({"key": key, "value": value}, pk="key")
 
     # -- sites ---------------------------------------------------------------------------------
@@ -339,7 +358,7 @@ class Store:
             )
 
     def mark_crawled(self, site_id: str) -> None:
-        with self.db.conn:
+        with self._writing():
             self.db["sites"].update(site_id, {"last_crawled": now()})
 
     def sites(self) -> list[dict]:
@@ -372,9 +391,14 @@ class Store:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
-        """One transaction; SQLite failures (disk full, locked) become a StoreError."""
+        """One transaction; SQLite failures (disk full, locked) become a StoreError.
+
+        It is opened explicitly: sqlite-utils' execute() commits a write at once unless a
+        transaction is open, which would split the work into pieces a kill could separate."""
         try:
             with self.db.conn:
+                if not self.db.conn.in_transaction:
+                    self.db.conn.execute("BEGIN")
                 yield
         except sqlite3.OperationalError as err:
             raise StoreError(
@@ -439,7 +463,7 @@ class Store:
 
     def set_texts(self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]]) -> None:
         """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)])."""
-        with self.db.conn:
+        with self._writing():
             for article_id, text, removed in cleaned:
                 self.db.execute(
                     "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
@@ -455,9 +479,9 @@ class Store:
 
     def replace_boilerplate(self, rows: Iterable[dict]) -> None:
         """Replace the learned boilerplate: dicts with key, site, text, reason, pages."""
-        with self.db.conn:
+        with self._writing():
             self.db.execute("DELETE FROM _boilerplate")
-            self.db["_boilerplate"].insert_all(rows, pk="key", replace=True)
+            self._insert_rows("_boilerplate", rows, replace=True)
 
     def boilerplate(self) -> list[dict]:
         return list(self.db["_boilerplate"].rows)
@@ -466,7 +490,7 @@ class Store:
 
     def save_signatures(self, rows: Iterable[tuple[int, str, bytes, bytes | None]]) -> None:
         """Rows of (article_id, params key, signature bytes, prefix signature bytes)."""
-        with self.db.conn:
+        with self._writing():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO _signatures (article_id, params, hashvalues, prefix) "
                 "VALUES (?, ?, ?, ?)",
@@ -488,7 +512,7 @@ class Store:
         )
 
     def clear_signatures(self) -> None:
-        with self.db.conn:
+        with self._writing():
             self.db.execute("DELETE FROM _signatures")
             self.db.execute("DELETE FROM _lsh")
 
@@ -497,7 +521,7 @@ class Store:
         # Bucket keys are random: a bigger page cache (256 MB) halves the cost of a large
         # first run, whose bucket index outgrows SQLite's default 2 MB cache early.
         self.db.execute("PRAGMA cache_size = -262144")
-        with self.db.conn:
+        with self._writing():
             self.db.conn.executemany(
                 "INSERT INTO _lsh (band, bucket, article_id) VALUES (?, ?, ?)", rows
             )
@@ -515,7 +539,7 @@ class Store:
         found: dict[tuple[int, int], list[int]] = {}
         if self.db.execute("SELECT 1 FROM _lsh LIMIT 1").fetchone() is None:
             return found  # nothing indexed yet (a first run): no need to ship the keys
-        with self.db.conn:
+        with self._writing():
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (band INTEGER, bucket INTEGER)")
             self.db.execute("DELETE FROM _probe")
             self.db.conn.executemany("INSERT INTO _probe (band, bucket) VALUES (?, ?)", keys)
@@ -524,13 +548,13 @@ class Store:
             "JOIN _lsh l ON l.band = p.band AND l.bucket = p.bucket"
         ):
             found.setdefault((band, bucket), []).append(article_id)
-        with self.db.conn:
+        with self._writing():
             self.db.execute("DELETE FROM _probe")
         return found
 
     def remove_from_index(self, article_ids: Iterable[int]) -> None:
         """Forget the buckets of articles about to be indexed again (their text changed)."""
-        with self.db.conn:
+        with self._writing():
             self.db.conn.executemany(
                 "DELETE FROM _lsh WHERE article_id = ?", [(i,) for i in article_ids]
             )
@@ -554,7 +578,7 @@ class Store:
 
     def save_site_shingles(self, rows: Iterable[tuple[str, str, bytes, bytes, bytes]]) -> None:
         """Rows of (site, params, shingles, counts, digests), replacing the site's row."""
-        with self.db.conn:
+        with self._writing():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO _site_shingles (site, params, shingles, counts, digests) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -562,7 +586,7 @@ class Store:
             )
 
     def clear_site_shingles(self) -> None:
-        with self.db.conn:
+        with self._writing():
             self.db.execute("DELETE FROM _site_shingles")
 
     def article_ids(self) -> list[int]:
@@ -586,7 +610,7 @@ class Store:
     def replace_links(self, article_ids: Iterable[int], links: Iterable[Any]) -> None:
         """Drop the links of these articles and store new ones (objects with a, b, resemblance,
         containment, kind)."""
-        with self.db.conn:
+        with self._writing():
             ids = [(i, i) for i in article_ids]
             self.db.conn.executemany("DELETE FROM _links WHERE a = ? OR b = ?", ids)
             self.db.conn.executemany(
@@ -669,7 +693,7 @@ class Store:
     ) -> None:
         """Replace clusters, members and spread edges in one transaction: all of them, or with
         `only`, the rows of those cluster ids (the given rows must belong to them)."""
-        with self.db.conn:
+        with self._writing():
             if only is None:
                 self.db.execute("DELETE FROM spread_edges")
                 self.db.execute("DELETE FROM cluster_members")
@@ -679,16 +703,16 @@ class Store:
                 for table in ("spread_edges", "cluster_members"):
                     self.db.conn.executemany(f"DELETE FROM {table} WHERE cluster_id = ?", gone)
                 self.db.conn.executemany("DELETE FROM clusters WHERE id = ?", gone)
-            self.db["clusters"].insert_all(clusters)
-            self.db["cluster_members"].insert_all(members)
-            self.db["spread_edges"].insert_all(edges)
-            self.db["_meta"].upsert({"key": "next_cluster_id", "value": str(next_id)}, pk="key")
+            self._insert_rows("clusters", clusters)
+            self._insert_rows("cluster_members", members)
+            self._insert_rows("spread_edges", edges)
+            self._insert_rows("_meta", [{"key": "next_cluster_id", "value": str(next_id)}], True)
 
     # -- crawl state (what was fetched; behind crawler.state's small interface) ----------------
 
     def record_page(self, url: str, site: str, kind: str, status: int, reason: str = "") -> None:
         """Remember that a URL was fetched and what it turned out to be (article, listing, ...)."""
-        with self.db.conn:
+        with self._writing():
             self.db.execute(
                 "INSERT OR REPLACE INTO _pages (url, site, kind, status, reason, fetched_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -704,7 +728,7 @@ class Store:
 
     def start_run(self, settings: dict[str, Any], sites: int) -> int:
         """Record a new crawl run; runs left 'running' by a killed process become 'interrupted'."""
-        with self.db.conn:
+        with self._writing():
             self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             cursor = self.db.execute(
                 "INSERT INTO crawl_runs (started, sites, settings, status) VALUES (?, ?, ?, 'running')",
@@ -713,7 +737,7 @@ class Store:
         return cursor.lastrowid
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
-        with self.db.conn:
+        with self._writing():
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -770,7 +794,7 @@ class Store:
     def set_member_flags(self, flags: dict[int, list[str]]) -> None:
         """Store the spread's notes per clustered article (article id -> notes); an empty list
         clears them. `replace_clusters` also stores a member row's "flags" list when given."""
-        with self.db.conn:
+        with self._writing():
             self.db.conn.executemany(
                 "UPDATE cluster_members SET flags = ? WHERE article_id = ?",
                 [(json.dumps(notes) if notes else None, i) for i, notes in flags.items()],

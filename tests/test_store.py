@@ -81,6 +81,22 @@ def test_site_flows_median_lag(tmp_path):
     ]
     assert store.next_cluster_id() == 3
 
+    # A replacement that fails halfway (here: a spread edge naming no article) changes nothing.
+    bad_edge = {**edges[0], "source_article_id": 999_999}
+    with pytest.raises(sqlite3.IntegrityError):
+        store.replace_clusters(clusters[:1], members[:1], [bad_edge], next_id=9)
+    assert list(store.db["site_flows"].rows) == flows
+    assert store.db.execute("SELECT COUNT(*) FROM cluster_members").fetchone()[0] == 6
+    assert store.next_cluster_id() == 3
+    # Flags lists are stored as JSON; replacing some clusters keeps the others.
+    store.replace_clusters(
+        clusters[:1], [{**members[0], "flags": ["same-time-as-source"]}], [], 4, only=[0]
+    )
+    assert store.member_flags() == {ids[0]: ["same-time-as-source"]}
+    assert [c["id"] for c in store.db["clusters"].rows] == [0, 1, 2]
+    assert store.db.execute("SELECT COUNT(*) FROM cluster_members").fetchone()[0] == 5
+    assert store.db.execute("SELECT COUNT(*) FROM spread_edges").fetchone()[0] == 2
+
 
 def test_unwritable_and_foreign_databases_give_clear_errors(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
