@@ -246,6 +246,8 @@ def cluster_store(
     ids = store.article_ids()
     report.articles = len(ids)
     new = sorted(set(ids) - store.signed_ids(params.key))
+    # Articles a run left pending (killed midway): signed perhaps, but not all verified.
+    resumed = store.pending_ids() & set(ids)
     learned_at = int(store.get_meta("boilerplate_learned_at", "0") or 0)
     full = full or not learned_at or len(ids) >= learned_at * (1 + FULL_RELEARN_GROWTH)
 
@@ -257,7 +259,8 @@ def cluster_store(
     # Sign and index in slices, so that neither the texts nor the signatures of a large first
     # run sit in memory at once; each slice meets the earlier ones through the store. Only
     # the shingle sets (what verification needs) are kept.
-    todo = sorted(set(new) | (changed & set(ids)))
+    todo = sorted(set(new) | (changed & set(ids)) | resumed)
+    store.add_pending(todo)  # until this run is done with them (a killed run redoes them)
     shingle_sets: dict[int, np.ndarray] = {}
     sites: dict[int, str] = {}
     pairs: set[tuple[int, int]] = set()
@@ -298,7 +301,7 @@ def cluster_store(
         missing = counts.load({sites[i] for i in involved | set(todo)})
         # Sites whose texts changed (not just grew), or never counted, are counted afresh.
         new_set = set(new)
-        rebuild = missing | {sites[i] for i in changed - new_set if i in sites}
+        rebuild = missing | {sites[i] for i in (changed | resumed) - new_set if i in sites}
         for site in sorted(rebuild):
             members = store.site_article_ids(site)
             unknown = [i for i in members if i not in shingle_sets]
@@ -328,6 +331,7 @@ def cluster_store(
     with timed("spread"):
         touched = set(todo) | {i for link in new_links for i in (link.a, link.b)}
         _write_clusters(store, result, links, report, previous, touched)
+    store.clear_pending()
     return report
 
 

@@ -186,6 +186,11 @@ MIGRATIONS: list[str] = [
         digests BLOB NOT NULL
     );
     """,
+    # 4: articles a cluster run must (re)sign and verify, kept until the run has finished with
+    # them, so that a run killed midway redoes them instead of taking them as done.
+    """
+    CREATE TABLE IF NOT EXISTS _pending (article_id INTEGER PRIMARY KEY);
+    """,
 ]
 
 
@@ -462,9 +467,14 @@ class Store:
         return rows[0] if rows else None
 
     def set_texts(self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]]) -> None:
-        """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)])."""
+        """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)]).
+
+        The articles become pending (see add_pending) in the same transaction."""
         with self._writing():
             for article_id, text, removed in cleaned:
+                self.db.conn.execute(
+                    "INSERT OR IGNORE INTO _pending (article_id) VALUES (?)", [article_id]
+                )
                 self.db.execute(
                     "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
                     [text, len(text.split()), article_id],
@@ -496,6 +506,21 @@ class Store:
                 "VALUES (?, ?, ?, ?)",
                 rows,
             )
+
+    def add_pending(self, article_ids: Iterable[int]) -> None:
+        """Mark articles as to be signed and verified until clear_pending()."""
+        with self._writing():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO _pending (article_id) VALUES (?)",
+                [(i,) for i in article_ids],
+            )
+
+    def pending_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT article_id FROM _pending")}
+
+    def clear_pending(self) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM _pending")
 
     def signed_ids(self, params: str) -> set[int]:
         return {

@@ -196,3 +196,31 @@ def test_a_run_rewrites_changed_and_vanished_clusters_only(tmp_path, batches):
         pipeline._write_clusters(store, result, links, pipeline.ClusterReport())
         assert stored_rows(store) == incremental
         assert gone not in {row[0] for row in incremental["clusters"]}
+
+
+def test_a_run_that_dies_midway_is_redone_by_the_next(tmp_path, batches, monkeypatch):
+    first, second = batches
+    clean = tmp_path / "clean.db"
+    with Store(clean) as store:
+        import_jsonl(store, write(first, tmp_path / "first.jsonl"))
+        cluster_store(store)
+        import_jsonl(store, write(second, tmp_path / "second.jsonl"))
+        cluster_store(store)
+    crashed = tmp_path / "crashed.db"
+    with Store(crashed) as store:
+        import_jsonl(store, write(first, tmp_path / "first.jsonl"))
+        cluster_store(store)
+        import_jsonl(store, write(second, tmp_path / "second.jsonl"))
+        with monkeypatch.context() as patched:  # dies after signing and indexing the new ones
+
+            def die(*args, **kwargs):
+                raise KeyboardInterrupt
+
+            patched.setattr(clusters, "verify", die)
+            with pytest.raises(KeyboardInterrupt):
+                cluster_store(store)
+        assert len(store.pending_ids()) >= len(second)
+        report = cluster_store(store)
+        assert report.signed >= len(second) and not store.pending_ids()
+        assert stored_rows(store) == stored_rows(Store(clean))
+    assert memberships(crashed) == memberships(clean)

@@ -118,3 +118,15 @@ def test_reopening_keeps_data_and_refuses_newer_schema(tmp_path):
     conn.close()
     with pytest.raises(StoreError, match="upgrade crosspost"):
         Store(path)
+
+
+def test_restripped_articles_stay_pending_until_a_cluster_run_is_done(tmp_path):
+    store = Store(tmp_path / "x.db")
+    store.upsert_site("a.test")
+    ids = [store.add_article({"url": f"http://a.test/{n}", "site": "a.test"}) for n in range(3)]
+    store.set_texts([(ids[1], "kept text", [("Share this", "share-prompt")])])
+    assert store.pending_ids() == {ids[1]}
+    store.add_pending(ids[1:])
+    assert store.pending_ids() == set(ids[1:])
+    store.clear_pending()
+    assert store.pending_ids() == set()
