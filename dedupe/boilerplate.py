@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import tomllib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
 from .errors import InputError
+
+try:  # the regex parser is private; without it the pattern screens are simply not used
+    from re import _constants as _sre
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover
+    _sre = _sre_parse = None
 
 SITE_PATTERN = "site-pattern"
 SITE_REPEAT = "site-repeat"
@@ -28,6 +35,11 @@ CROSS_SITE_REPEAT = "cross-site-repeat"
 
 _DIGITS = re.compile(r"\d[\d.,\s]*\d|\d")
 _WORD_CHAR = re.compile(r"[^\W_]")
+_ASCII_DIGITS = "0123456789"
+_ASCII_NOT_WORD = "".join(c for c in map(chr, range(128)) if not c.isalnum())
+# The non-ASCII letters that re.IGNORECASE matches with ASCII letters (see the re docs).
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+_MIN_NEEDLE = 3  # shorter literals screen out too little to pay for the check
 # Two unclustered pages are taken as one piece when they share at least this share of the blocks of
 # the shorter one (and at least two blocks): a publisher's footer is a few blocks, a body is most.
 _SAME_PIECE_SHARE = 0.5
@@ -52,13 +64,128 @@ class Patterns:
 
     def match(self, block: str) -> str | None:
         """The name of the first pattern that matches `block`, or None."""
-        for pattern in self.items:
-            if pattern.regex.search(block):
-                return pattern.name
+        if "\n" in block:  # the screens assume one line
+            for pattern in self.items:
+                if pattern.regex.search(block):
+                    return pattern.name
+            return None
+        size = len(block)
+        # The screens compare lower-cased ASCII; only four other letters match ASCII ones.
+        lower = None
+        if block.isascii() or not any(map(block.__contains__, _FOLDS_TO_ASCII)):
+            lower = block.lower()
+        for name, search, max_len, starts, needles in self._screened:
+            if max_len is not None and size > max_len:
+                continue
+            if lower is not None:
+                if starts:
+                    if not lower.startswith(starts):
+                        continue
+                elif needles and not any(map(lower.__contains__, needles)):
+                    continue
+            if search(block):
+                return name
         return None
+
+    @functools.cached_property
+    def _screened(self) -> tuple[tuple[str, Callable, int | None, tuple, tuple], ...]:
+        return tuple(
+            (p.name, p.regex.search, *_screen(p.regex.pattern, p.regex.flags)) for p in self.items
+        )
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@functools.lru_cache(maxsize=4096)
+def _screen(source: str, flags: int) -> tuple[int | None, tuple[str, ...], tuple[str, ...]]:
+    """Cheap necessary conditions for a regex to match a one-line block.
+
+    (max_len, starts, needles): a leading ^(?=.{0,N}$) bounds the block's length by N. On a block
+    without _FOLDS_TO_ASCII letters, lower-cased, a match of a regex anchored at ^ begins with one
+    of `starts`, and any match holds one of `needles`. Each may be absent (None, (), ()); the
+    regex itself still decides, so the screens only skip work.
+    """
+    if _sre_parse is None:
+        return None, (), ()
+    try:
+        items = list(_sre_parse.parse(source, flags))
+    except Exception:  # noqa: BLE001 - a regex the private parser cannot read is just not screened
+        return None, (), ()
+    max_len, starts = None, None
+    if items and items[0] == (_sre.AT, _sre.AT_BEGINNING):
+        rest = items[1:]
+        if rest and rest[0][0] is _sre.ASSERT:
+            direction, body = rest[0][1]
+            body = list(body)
+            if (
+                direction == 1
+                and len(body) == 2
+                and body[0][0] is _sre.MAX_REPEAT
+                and body[0][1][0] == 0
+                and list(body[0][1][2]) == [(_sre.ANY, None)]
+                and body[1] == (_sre.AT, _sre.AT_END)
+            ):
+                max_len, rest = body[0][1][1], rest[1:]
+        starts = _starts(rest)
+    needles = _needles(items)
+    if needles is None or min(map(len, needles)) < _MIN_NEEDLE:
+        needles = set()
+    return max_len, tuple(sorted(starts or ())), tuple(sorted(needles))
+
+
+def _starts(items) -> set[str] | None:
+    """Lower-case ASCII literals one of which every match of the parsed sequence starts with."""
+    run = ""
+    for op, av in items:
+        if op is not _sre.LITERAL or av >= 128:
+            break
+        run += chr(av).lower()
+    if run:
+        return {run}
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _sre.SUBPATTERN:
+        return _starts(list(av[-1]))
+    if op is _sre.BRANCH:
+        alternatives = [_starts(list(a)) for a in av[1]]
+        return set().union(*alternatives) if all(alternatives) else None
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        inner = _starts(list(av[2]))  # never an empty match, when known
+        if av[0] >= 1:
+            return inner
+        after = _starts(items[1:])  # an optional item: what follows it when it is skipped
+        return inner | after if inner and after else None
+    return None
+
+
+def _needles(items) -> set[str] | None:
+    """Lower-case ASCII literals one of which every match of the parsed sequence holds, or None."""
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is _sre.LITERAL and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        found = None
+        if op is _sre.SUBPATTERN:
+            found = _needles(av[-1])
+        elif op is _sre.BRANCH:
+            alternatives = [_needles(a) for a in av[1]]
+            if all(alternatives):
+                found = set().union(*alternatives)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            found = _needles(av[2])
+        elif op is _sre.ASSERT and av[0] == 1:
+            found = _needles(av[1])
+        if found:
+            options.append(found)
+    # The most selective condition: longest shortest literal, then fewest literals.
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
 
 
 @dataclass
@@ -109,7 +236,18 @@ class Learned:
 
 def normalise(block: str) -> str:
     """The key for repeats: case-folded, NFKC, digits (counts, dates) as '0', spaces collapsed."""
-    text = " ".join(_DIGITS.sub("0", unicodedata.normalize("NFKC", block).casefold()).split())
+    if block.isascii():  # NFKC and casefold() change nothing that lower() does not
+        text = block.lower()
+        if any(map(text.__contains__, _ASCII_DIGITS)):
+            text = _DIGITS.sub("0", text)
+    else:
+        text = _DIGITS.sub("0", unicodedata.normalize("NFKC", block).casefold())
+    if not text.isprintable() or "  " in text:  # every space character but " " is unprintable
+        text = " ".join(text.split())
+    # Trim to the first and last word character ([^\W_] is str.isalnum), ASCII ones cheaply.
+    text = text.strip(_ASCII_NOT_WORD)
+    if not text or (text[0].isalnum() and text[-1].isalnum()):
+        return text
     first = _WORD_CHAR.search(text)
     if first is None:
         return ""
@@ -166,13 +304,21 @@ def strip(
     """
     kept: list[str] = []
     removed: list[tuple[str, str]] = []
+    match = patterns.match
+    # Learned.reason, with the dictionaries looked up once per page.
+    site_keys = learned.site.get(site, {}) if learned is not None and site is not None else {}
+    cross_keys = learned.cross if learned is not None else {}
     for line in raw_text.split("\n"):
         block = line.strip()
         if not block:
             continue
-        reason = patterns.match(block)
-        if reason is None and learned is not None:
-            reason = learned.reason(normalise(block), site)
+        reason = match(block)
+        if reason is None and (site_keys or cross_keys):
+            key = normalise(block)
+            if key in site_keys:
+                reason = SITE_REPEAT
+            elif key in cross_keys:
+                reason = CROSS_SITE_REPEAT
         if reason is None:
             kept.append(block)
         else:
@@ -206,21 +352,65 @@ def _row_key(site: str | None, norm: str) -> str:
 
 def _own_blocks(
     blocks: dict[int, set[str]], postings: dict[str, list[int]], site_of: dict[int, str]
-) -> dict[int, set[str]]:
-    """Each page's blocks minus its site's furniture (blocks on another page of the same site)."""
+) -> tuple[dict[int, set[str]], dict[str, list[int]]]:
+    """Each page's blocks minus its site's furniture (blocks on another page of the same site),
+    and the postings of those own blocks."""
     furniture: set[tuple[str, str]] = set()
+    own_postings: dict[str, list[int]] = {}
     for key, ids in postings.items():
-        seen: set[str] = set()
-        for article_id in ids:
-            site = site_of[article_id]
-            if site in seen:
-                furniture.add((site, key))
-            seen.add(site)
-    return {a: {k for k in own if (site_of[a], k) not in furniture} for a, own in blocks.items()}
+        if len(ids) > 1:
+            seen: set[str] = set()
+            repeated: set[str] = set()
+            for article_id in ids:
+                site = site_of[article_id]
+                if site in seen:
+                    repeated.add(site)
+                seen.add(site)
+            if repeated:
+                furniture.update((site, key) for site in repeated)
+                ids = [a for a in ids if site_of[a] not in repeated]
+        own_postings[key] = ids
+    own = {
+        a: {k for k in mine if (site_of[a], k) not in furniture} if furniture else set(mine)
+        for a, mine in blocks.items()
+    }
+    return own, own_postings
 
 
 def _same_piece(common: int, smaller: int) -> bool:
     return common >= _SAME_PIECE_MIN_BLOCKS and common >= _SAME_PIECE_SHARE * smaller
+
+
+def _prefix_length(size: int) -> int:
+    """How many of a set's blocks, in a fixed order, must include one a same-piece partner shares.
+
+    A partner at least as large shares t >= max(2, ceil(size / 2)) blocks (see _same_piece), so
+    by pigeonhole one of them lies among the first size - t + 1 blocks of the set.
+    """
+    need = max(_SAME_PIECE_MIN_BLOCKS, math.ceil(_SAME_PIECE_SHARE * size))
+    return max(0, size - need + 1)
+
+
+def _candidate_pairs(
+    ordered: dict[int, list[str]], postings: dict[str, list[int]]
+) -> Iterator[tuple[int, int]]:
+    """Pairs (a, b) that may pass _same_piece on the sets `ordered` (rarest block first).
+
+    Prefix filtering: each pair is found from its smaller set, through the postings of that set's
+    rarest blocks only, so a footer shared by every page of a site never enumerates the site.
+    """
+    size_of = {a: len(mine) for a, mine in ordered.items()}
+    for a, mine in ordered.items():
+        size = size_of[a]
+        keys = mine[: _prefix_length(size)]
+        if not keys:
+            continue
+        # Postings hold an article once, so one list needs no set.
+        found = postings[keys[0]] if len(keys) == 1 else set().union(*map(postings.get, keys))
+        for b in found:
+            other = size_of[b]
+            if other > size or (other == size and b > a):
+                yield a, b
 
 
 def _assign_pieces(
@@ -233,27 +423,43 @@ def _assign_pieces(
 
     Two pages are one piece when most blocks of the shorter are shared, counted either over all
     blocks or over the blocks that are not site furniture: an excerpt under a long template of
-    banners and comments shares few of its blocks but most of its own text.
+    banners and comments shares few of its blocks but most of its own text. A page is only
+    compared with pages holding one of its `_PARTNER_PROBES` rarest shared blocks (those are
+    body, not footer); the pairs to compare come from prefix filtering, not from those postings.
     """
-    own_blocks = _own_blocks(blocks, postings, site_of)
+    own_blocks, own_postings = _own_blocks(blocks, postings, site_of)
     pieces = _Pieces()
     first_of_cluster: dict[int, int] = {}
     for article_id in blocks:
         cluster = cluster_of.get(article_id)
         if cluster is not None:
             pieces.union(first_of_cluster.setdefault(cluster, article_id), article_id)
-    for article_id, own in blocks.items():
-        # Probe partners through the rarest shared blocks: those are body, not footer.
-        shared = sorted((len(postings[k]), k) for k in own if len(postings[k]) > 1)
-        partners = {p for _, k in shared[:_PARTNER_PROBES] for p in postings[k] if p != article_id}
-        for other in partners:
-            if article_id in cluster_of and other in cluster_of:
+
+    rarity = {key: len(ids) for key, ids in postings.items()}
+    ordered: dict[int, list[str]] = {}
+    own_ordered: dict[int, list[str]] = {}
+    probes: dict[int, tuple[str, ...]] = {}
+    for article_id, mine in blocks.items():
+        order = sorted(mine)
+        order.sort(key=rarity.__getitem__)  # stable: by (postings, key)
+        ordered[article_id] = order
+        own = own_blocks[article_id]
+        own_ordered[article_id] = [k for k in order if k in own]
+        probes[article_id] = tuple(k for k in order if rarity[k] > 1)[:_PARTNER_PROBES]
+
+    for pairs in (_candidate_pairs(ordered, postings), _candidate_pairs(own_ordered, own_postings)):
+        for a, b in pairs:
+            if a in cluster_of and b in cluster_of:
                 continue  # the clusterer already decided
-            mine, theirs = own_blocks[article_id], own_blocks[other]
-            if _same_piece(
-                len(own & blocks[other]), min(len(own), len(blocks[other]))
-            ) or _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
-                pieces.union(article_id, other)
+            mine, theirs = blocks[a], blocks[b]
+            if theirs.isdisjoint(probes[a]) and mine.isdisjoint(probes[b]):
+                continue  # neither is a partner probed by the other
+            if _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
+                pieces.union(a, b)
+                continue
+            mine, theirs = own_blocks[a], own_blocks[b]
+            if _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
+                pieces.union(a, b)
     return {a: pieces.find(a) for a in blocks}
 
 
@@ -274,7 +480,7 @@ def learn(
     blocks: dict[int, set[str]] = {}
     site_of: dict[int, str] = {}
     sample: dict[str, str] = {}
-    postings: dict[str, list[int]] = defaultdict(list)
+    postings: dict[str, list[int]] = {}
     for article_id, site, raw_text in articles:
         own: set[str] = set()
         for line in raw_text.split("\n"):
@@ -282,8 +488,12 @@ def learn(
             norm = normalise(block)
             if norm and norm not in own:
                 own.add(norm)
-                postings[norm].append(article_id)
-                sample.setdefault(norm, block)
+                ids = postings.get(norm)
+                if ids is None:
+                    postings[norm] = [article_id]
+                    sample[norm] = block
+                else:
+                    ids.append(article_id)
         blocks[article_id] = own
         site_of[article_id] = site
     piece_of = _assign_pieces(blocks, postings, cluster_of or {}, site_of)

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import json
+import random
+import re
+import unicodedata
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from dedupe.boilerplate import Learned, learn, load_patterns, normalise, strip
+from dedupe.boilerplate import (
+    Learned,
+    Pattern,
+    Patterns,
+    _assign_pieces,
+    _candidate_pairs,
+    _screen,
+    learn,
+    load_patterns,
+    normalise,
+    strip,
+)
 from dedupe.errors import InputError
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -294,3 +309,217 @@ def test_rows_round_trip():
     assert again.rows() == rows
     for _, site, raw in articles:
         assert strip(raw, PATTERNS, again, site) == strip(raw, PATTERNS, learned, site)
+
+
+# -- the fast paths give the plain answers -------------------------------------------------------
+
+
+def first_match(patterns: Patterns, block: str) -> str | None:
+    """The plain rule: each regex searched in file order, the first that matches names the block."""
+    return next((p.name for p in patterns.items if p.regex.search(block)), None)
+
+
+# Blocks that two differently named patterns match: the earlier one in the data file wins.
+TWICE = [
+    ("Sign up for our newsletter and support our work.", "newsletter-appeal"),  # + donation
+    ("Source: Tidewater Post. All rights reserved.", "attribution-line"),  # + copyright-line
+    ("Read also: reader-supported news from the quay", "donation-appeal"),  # + related-insert
+    ("Disclaimer: this site is reader-supported.", "disclaimer"),  # + donation-appeal
+]
+
+
+def variants(block: str) -> list[str]:
+    """Case, padding, a newline, letters that fold to ASCII ones, curly quotes, repetition."""
+    folded = block.replace("s", "ſ").replace("k", "\u212a").replace("i", "ı").replace("I", "İ")
+    return [
+        block,
+        block.upper(),
+        f"  {block}  ",
+        block + "\n",
+        folded,
+        f"“{block}” it’s",
+        block * 3,
+    ]
+
+
+def test_screened_match_is_the_first_match_in_file_order():
+    extra = load_patterns([r"reserved\.$", r"(quay)\b.*\1", r"(?-i:Tidewater)"])
+    blocks = [b for b, _ in BOILERPLATE + TWICE] + PROSE
+    blocks += [b["text"] for t in TRUTHS for b in t["boilerplate"]] + [
+        p for t in TRUTHS for p in t["body"]
+    ]
+    for block in blocks:
+        for v in variants(block):
+            assert PATTERNS.match(v) == first_match(PATTERNS, v), v
+            assert extra.match(v) == first_match(extra, v), v
+    for block, reason in TWICE:
+        names = [p.name for p in PATTERNS.items if p.regex.search(block)]
+        assert len(set(names)) >= 2 and names[0] == reason  # really matched twice
+        assert PATTERNS.match(block) == reason
+    assert extra.match("the quay, the quay") == "site-pattern"
+    assert extra.match("TIDEWATER") is None and extra.match("Tidewater") == "site-pattern"
+
+
+def test_order_wins_over_position_in_the_block():
+    # A later pattern matching at the start must not beat an earlier one matching further on.
+    patterns = Patterns(
+        (
+            Pattern("late", re.compile(r"\bbeta\b", re.I)),
+            Pattern("anchored", re.compile(r"^(?=.{0,40}$)alpha", re.I)),
+        )
+    )
+    assert patterns.match("alpha beta") == "late"
+    assert patterns.match("Alpha gamma") == "anchored"
+    assert patterns.match("alpha" + "x" * 35) == "anchored"  # exactly the 40 characters allowed
+    assert patterns.match("alpha " + "x" * 40) is None
+
+
+def test_screens_never_hide_a_match():
+    # A long-s matches "s" case-insensitively; a negative look-ahead requires nothing.
+    odd = load_patterns([r"^ſtop here", r"\bſtop there", r"(?!advertorial)\b\w+ ad$"])
+    for block in ("STOP here", "please stop there", "sponsored ad"):
+        assert odd.match(block) == "site-pattern" == first_match(odd, block)
+
+
+def test_screens_are_necessary_conditions():
+    # Random blocks from the patterns' own words: whenever a regex matches, its screen passes.
+    words = """share this the original source of this article is via source: © 2026 all rights
+    reserved donate to us support our work reader-supported continue reading at photo: image via
+    related: read also posted by jane moss in news - | — advertisement like this: 12 views x"""
+    vocab = words.split() + [",", ".", ":", "!", "(visited", "times)", "Follow", "us", "Subscribe"]
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(4000):
+        block = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 7)))
+        block = block.upper() if rng.random() < 0.2 else block
+        assert PATTERNS.match(block) == first_match(PATTERNS, block), block
+        lower = block.lower()
+        for pattern in PATTERNS.items:
+            if not pattern.regex.search(block):
+                continue
+            checked += 1
+            max_len, starts, needles = _screen(pattern.regex.pattern, pattern.regex.flags)
+            assert max_len is None or len(block) <= max_len
+            assert not starts or lower.startswith(starts), (pattern.name, block)
+            assert not needles or any(n in lower for n in needles), (pattern.name, block)
+    assert checked > 500
+
+
+def test_screens_of_known_patterns():
+    by_name = {}
+    for p in PATTERNS.items:
+        by_name.setdefault(p.name, _screen(p.regex.pattern, p.regex.flags))
+    assert by_name["original-source"][:2] == (300, ("the original source of this ",))
+    assert by_name["byline"][:2] == (160, ("filed", "posted", "submitted", "written"))
+    assert by_name["section-label"] == (None, (), ())  # starts with a character class
+    # An unanchored regex has no start screen, only literals it must hold.
+    assert _screen(r"\bfair use notice\b|\bcopyrighted\b", re.I) == (
+        None,
+        (),
+        ("copyrighted", "fair use notice"),
+    )
+    assert _screen(r"(unclosed", 0) == (None, (), ())
+
+
+def plain_normalise(block: str) -> str:
+    """The plain rule, step by step."""
+    text = " ".join(
+        re.sub(r"\d[\d.,\s]*\d|\d", "0", unicodedata.normalize("NFKC", block).casefold()).split()
+    )
+    word = re.compile(r"[^\W_]")
+    first = word.search(text)
+    if first is None:
+        return ""
+    return text[first.start() : len(text) - word.search(text[::-1]).start()]
+
+
+def test_normalise_shortcuts_equal_the_plain_rule():
+    rng = random.Random(5)
+    ascii_only = "aZ09 .,-_:!?'\t\x0b\x1c\x7f()"
+    other = ascii_only + "’“”—é\xa0\u2003\uff11\u0661ßİſ\u212a_"
+    for alphabet in (ascii_only, other):
+        for _ in range(5000):
+            block = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+            assert normalise(block) == plain_normalise(block), repr(block)
+    assert normalise("  Visited 1, 234 times!! ") == "visited 0 times"
+    assert normalise("Ünïcode 12 ＡＢ") == "ünïcode 0 ab"
+
+
+# -- piece assignment at scale -------------------------------------------------------------------
+
+
+def probe_pieces(blocks, postings, cluster_of, site_of) -> dict[int, int]:
+    """The plain rule: compare each page with every page holding one of its 3 rarest shared blocks."""
+    parent = {a: a for a in blocks}
+
+    def find(a):
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    own = {}
+    for a, mine in blocks.items():
+        same_site = [b for b in blocks if b != a and site_of[b] == site_of[a]]
+        own[a] = {k for k in mine if not any(k in blocks[b] for b in same_site)}
+
+    def same(x, y):
+        common = len(x & y)
+        return common >= 2 and common >= 0.5 * min(len(x), len(y))
+
+    for a, mine in blocks.items():
+        shared = sorted((len(postings[k]), k) for k in mine if len(postings[k]) > 1)
+        for b in {p for _, k in shared[:3] for p in postings[k] if p != a}:
+            if a in cluster_of and b in cluster_of:
+                continue
+            if same(mine, blocks[b]) or same(own[a], own[b]):
+                ra, rb = find(a), find(b)
+                parent[max(ra, rb)] = min(ra, rb)
+    for cluster in set(cluster_of.values()):
+        members = sorted(a for a, c in cluster_of.items() if c == cluster)
+        for b in members[1:]:
+            ra, rb = find(members[0]), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    return {a: find(a) for a in blocks}
+
+
+def index_blocks(triples):
+    blocks, site_of, postings = {}, {}, defaultdict(list)
+    for a, site, text in triples:
+        blocks[a] = {normalise(line) for line in text.split("\n")} - {""}
+        site_of[a] = site
+        for key in blocks[a]:
+            postings[key].append(a)
+    return blocks, postings, site_of
+
+
+def test_prefix_filtered_pieces_equal_the_plain_rule():
+    rng = random.Random(11)
+    pool = [f"{TOPICS[i % 9]} {PLACES[i % 8]} line {chr(97 + i)}" for i in range(24)]
+    for _ in range(400):
+        triples = [
+            (a, f"s{rng.randrange(4)}.example", "\n".join(rng.sample(pool, rng.randint(0, 8))))
+            for a in rng.sample(range(100), rng.randint(2, 30))
+        ]
+        cluster_of = {a: rng.randrange(3) for a, _, _ in triples if rng.random() < 0.3}
+        blocks, postings, site_of = index_blocks(triples)
+        for clusters in ({}, cluster_of):
+            got = _assign_pieces(blocks, postings, clusters, site_of)
+            assert got == probe_pieces(blocks, postings, clusters, site_of)
+
+
+def test_a_site_footer_does_not_make_every_page_a_candidate():
+    # 600 pages of one site with their own bodies under one footer: no page pair is compared.
+    def name(a: int) -> str:  # letters, as digits all normalise to 0
+        return "".join(chr(97 + a // 26**i % 26) for i in range(2))
+
+    paragraphs = [f"{p} of piece {name(a)}" for a in range(600) for p in ("First", "Then", "Last")]
+    triples = [
+        (a, "gazette.example", "\n".join([*paragraphs[3 * a : 3 * a + 3], FOOTER, DISCLAIMER]))
+        for a in range(600)
+    ]
+    blocks, postings, site_of = index_blocks(triples)
+    order = {a: sorted(b, key=lambda k: (len(postings[k]), k)) for a, b in blocks.items()}
+    assert list(_candidate_pairs(order, postings)) == []
+    learned = learn(triples)
+    assert {r["text"] for r in learned.rows()} == {FOOTER, DISCLAIMER}
+    assert all(r["pages"] == 600 for r in learned.rows())
