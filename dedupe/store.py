@@ -8,6 +8,7 @@ names start with an underscore are the pipeline's own working state.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sqlite3
@@ -469,21 +470,35 @@ class Store:
     def set_texts(self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]]) -> None:
         """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)]).
 
-        The articles become pending (see add_pending) in the same transaction."""
+        The articles become pending (see add_pending) in the same transaction. Rows go through a
+        temporary table, a few thousand per UPDATE: the full-text index, fed by trigger, costs
+        about half as much that way as with one statement per article."""
+        conn = self.db.conn
+        rows = iter(cleaned)
         with self._writing():
-            for article_id, text, removed in cleaned:
-                self.db.conn.execute(
-                    "INSERT OR IGNORE INTO _pending (article_id) VALUES (?)", [article_id]
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS _cleaned "
+                "(id INTEGER PRIMARY KEY, text TEXT, word_count INTEGER)"
+            )
+            while chunk := list(itertools.islice(rows, 5000)):
+                conn.execute("DELETE FROM temp._cleaned")
+                conn.executemany(
+                    "INSERT OR REPLACE INTO temp._cleaned (id, text, word_count) VALUES (?, ?, ?)",
+                    [(i, text, len(text.split())) for i, text, _ in chunk],
                 )
-                self.db.execute(
-                    "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
-                    [text, len(text.split()), article_id],
+                conn.execute(
+                    "UPDATE articles SET text = c.text, word_count = c.word_count "
+                    "FROM temp._cleaned c WHERE articles.id = c.id"
                 )
-                self.db.execute("DELETE FROM stripped WHERE article_id = ?", [article_id])
-                self.db.conn.executemany(
+                conn.execute(
+                    "DELETE FROM stripped WHERE article_id IN (SELECT id FROM temp._cleaned)"
+                )
+                conn.executemany(
                     "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
-                    [(article_id, block, reason) for block, reason in removed],
+                    [(i, block, reason) for i, _, removed in chunk for block, reason in removed],
                 )
+                conn.execute("INSERT OR IGNORE INTO _pending SELECT id FROM temp._cleaned")
+            conn.execute("DELETE FROM temp._cleaned")
 
     # -- learned boilerplate -------------------------------------------------------------------
 
