@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
+
 from .errors import InputError
+from .signatures import hash_texts
 
 try:  # the regex parser is private; without it the pattern screens are simply not used
     from re import _constants as _sre
@@ -478,16 +481,19 @@ def learn(
     their blocks) count once, so the body of a widely copied piece is never learned.
     """
     blocks: dict[int, set[str]] = {}
+    in_order: dict[int, list[str]] = {}
     site_of: dict[int, str] = {}
     sample: dict[str, str] = {}
     postings: dict[str, list[int]] = {}
     for article_id, site, raw_text in articles:
         own: set[str] = set()
+        in_order[article_id] = order = []
         for line in raw_text.split("\n"):
             block = line.strip()
             norm = normalise(block)
             if norm and norm not in own:
                 own.add(norm)
+                order.append(norm)
                 ids = postings.get(norm)
                 if ids is None:
                     postings[norm] = [article_id]
@@ -499,6 +505,7 @@ def learn(
     piece_of = _assign_pieces(blocks, postings, cluster_of or {}, site_of)
 
     learned = Learned()
+    candidates: dict[str, int] = {}  # cross-site candidates -> pieces by block equality
     for norm, ids in postings.items():
         if len(ids) < min(min_site_pages, min_clusters):
             continue
@@ -516,11 +523,67 @@ def learn(
                 }
         all_pieces = set().union(*per_site.values())
         if len(per_site) > 1 and len(all_pieces) >= min_clusters:
+            candidates[norm] = len(all_pieces)
+    bodies = _Bodies(in_order, site_of, learned, candidates)
+    for norm, pieces in candidates.items():
+        if bodies.distinct(postings[norm], piece_of, min_clusters):
             learned.cross[norm] = {
                 "key": _row_key(None, norm),
                 "site": None,
                 "text": sample[norm],
                 "reason": CROSS_SITE_REPEAT,
-                "pages": len(all_pieces),
+                "pages": pieces,
             }
     return learned
+
+
+class _Bodies:
+    """Whether pages are one piece by their body text (what is left without learned site repeats
+    and cross-site candidates), tolerant of copy-editing.
+
+    Block equality cannot tell an edited copy from another piece: a paragraph a few copies left
+    untouched would otherwise pass for a cross-site repeat and be cut from every copy. A real
+    repeat rides under pages whose bodies differ.
+    """
+
+    SHINGLE_WORDS = 5  # as the clustering: a template sentence differs in its names
+    SAME_PIECE_CONTAINMENT = 0.5  # share of the smaller body's shingles found in the other
+    MIN_SHINGLES = 8  # a body shorter than this says nothing about its piece
+
+    def __init__(self, in_order, site_of, learned: Learned, candidates: dict[str, int]) -> None:
+        self.in_order, self.site_of = in_order, site_of
+        self.learned, self.candidates = learned, candidates
+        self.cache: dict[int, np.ndarray] = {}
+
+    def shingles(self, page: int) -> np.ndarray:
+        if page not in self.cache:
+            furniture = self.learned.site.get(self.site_of[page], {})
+            body = [
+                k for k in self.in_order[page] if k not in furniture and k not in self.candidates
+            ]
+            hashes = hash_texts(["\n".join(body)], self.SHINGLE_WORDS)[0]
+            self.cache[page] = np.unique(hashes)
+        return self.cache[page]
+
+    def same(self, a: np.ndarray, b: np.ndarray) -> bool:
+        small = min(len(a), len(b))
+        if small < self.MIN_SHINGLES:
+            return False
+        shared = len(np.intersect1d(a, b, assume_unique=True))
+        return shared >= self.SAME_PIECE_CONTAINMENT * small
+
+    def distinct(self, pages: list[int], piece_of: dict[int, int], enough: int) -> bool:
+        """True when `pages` carry at least `enough` pieces that differ in body as well: one
+        page of each kept as its representative, each other piece compared with those."""
+        seen_pieces: set[int] = set()
+        representatives: list[np.ndarray] = []
+        for page in sorted(pages):
+            if piece_of[page] in seen_pieces:
+                continue
+            seen_pieces.add(piece_of[page])
+            body = self.shingles(page)
+            if not any(self.same(body, other) for other in representatives):
+                representatives.append(body)
+                if len(representatives) >= enough:
+                    return True
+        return False

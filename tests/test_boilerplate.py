@@ -294,6 +294,30 @@ def test_copied_body_with_disclaimer_keeps_body_and_learns_disclaimer():
     assert all(learned.reason(normalise(p), None) is None for p in body(1))
 
 
+def test_edited_copies_keep_their_untouched_paragraphs():
+    # Six sites copy one piece, each editing a different part of it: every paragraph is left
+    # untouched by three copiers, yet no two copies share half their blocks. Those paragraphs
+    # are the piece's body, not a repeat. The disclaimer under three other pieces still is.
+    paragraphs = [
+        f"The {topic} committee in {place} met again on a wet evening to weigh the plans that "
+        f"neighbours had sent about the {topic}, and nobody left before the final vote."
+        for topic, place in zip(TOPICS * 2, PLACES * 2, strict=False)
+    ][:10]
+
+    def copy(n: int) -> str:
+        kept = [
+            p if (i + n) % 6 < 3 else p.replace("wet evening", f"{PLACES[n]} evening")
+            for i, p in enumerate(paragraphs)
+        ]
+        return "\n".join([*kept, DISCLAIMER])
+
+    copies = [(n, f"copier{n}.example", copy(n)) for n in range(6)]
+    others = [(10 + n, f"other{n}.example", article(n, DISCLAIMER)) for n in range(3)]
+    learned = learn(copies + others)
+    assert learned.reason(normalise(DISCLAIMER), None) == "cross-site-repeat"
+    assert all(learned.reason(normalise(p), None) is None for p in paragraphs)
+
+
 def test_rows_round_trip():
     articles = [(i, "gazette.example", article(i, FOOTER, DISCLAIMER)) for i in range(1, 4)]
     articles += [(i, f"x{i}.example", article(i, DISCLAIMER)) for i in range(4, 6)]
