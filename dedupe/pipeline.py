@@ -5,12 +5,13 @@ A run costs in proportion to what is new, not to the database:
 * boilerplate is relearned from every article on the first run and whenever the articles grew by
   FULL_RELEARN_GROWTH since the last full learning; in between, it is learned from the new
   articles plus the RECENT_PER_SITE newest pages of their sites, merged into what was learned
-  before, and only those pages are re-stripped;
+  before; the new pages are stripped, and those newest pages too where something new was learned;
 * only articles that are new or whose text changed are signed, indexed and verified;
 * the shingles each site repeats (clusters.site_repeats) are kept as per-site counts in the
   store and updated with the new texts, instead of being recounted over every article;
-* clusters are recomputed from the stored links (cheap), but the spread is traced again only
-  for clusters whose members, links or texts changed; the others keep their stored rows.
+* clusters are recomputed from the stored links (cheap), but the spread is traced again, and
+  rows rewritten, only for clusters whose members, links or texts changed;
+* a run killed midway leaves its articles pending, and the next run does them again.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def restrip(store: Store, report: ClusterReport) -> set[int]:
 
 def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
     """Learn from the new articles and their sites' newest pages, merge with what was learned
-    before, and re-strip those pages only; returns ids whose text changed."""
+    before, and strip the new pages (plus those newest pages, where something new was learned);
+    returns ids whose text changed."""
     if not new:
         return set()
     per_site = Counter(r["site"] for r in store.articles_by_id(new, ("site",)))
@@ -124,17 +126,23 @@ def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]
         cluster_of={a: memberships[a] for a in sample if a in memberships},
     )
     learned = boilerplate.Learned.from_rows(store.boilerplate())
-    added = 0
+    grew: set[str] = set()  # sites that gained learned blocks
     for site, by_key in fresh.site.items():
         known = learned.site.setdefault(site, {})
         for key, row in by_key.items():
             if key not in known:
-                known[key], added = row, added + 1
+                known[key] = row
+                grew.add(site)
+    cross_grew = False
     for key, row in fresh.cross.items():
         if key not in learned.cross:
-            learned.cross[key], added = row, added + 1
-    if added:
+            learned.cross[key], cross_grew = row, True
+    if grew or cross_grew:
         store.replace_boilerplate(learned.rows())
+    # New pages are stripped with everything learned; older ones only when something was
+    # learned now that may apply to them (they were stripped with what was known before).
+    fresh_ids = set(new)
+    rows = [r for r in rows if r["id"] in fresh_ids or cross_grew or r["site"] in grew]
     return _strip_rows(store, rows, learned, report)
 
 
@@ -193,12 +201,17 @@ class _SiteCounts:
         if not fresh:
             return
         new_values, new_counts = np.unique(np.concatenate(fresh), return_counts=True)
-        merged, inverse = np.unique(
-            np.concatenate([values.astype(np.int64), new_values]), return_inverse=True
+        # Merge into the sorted counts by position (not by sorting them all again): a site's
+        # counts hold every shingle of its texts, the new texts are a few.
+        at = np.searchsorted(values, new_values)
+        known = values[np.minimum(at, len(values) - 1)] == new_values if len(values) else at < 0
+        counts = counts.copy()
+        counts[at[known]] = np.minimum(counts[at[known]] + new_counts[known], 255)
+        self.data[site] = (
+            np.insert(values, at[~known], new_values[~known].astype("<u4")),
+            np.insert(counts, at[~known], np.minimum(new_counts[~known], 255).astype(np.uint8)),
+            digests,
         )
-        total = np.zeros(len(merged), dtype=np.int64)
-        np.add.at(total, inverse, np.concatenate([counts.astype(np.int64), new_counts]))
-        self.data[site] = (merged.astype("<u4"), np.minimum(total, 255).astype(np.uint8), digests)
         self.dirty.add(site)
 
     def repeats(self, site: str) -> np.ndarray | None:
@@ -321,7 +334,7 @@ def cluster_store(
         repeats = {i: r for i, r in repeats.items() if r is not None}
         new_links = clusters.verify(pairs, shingle_sets, repeats)
         store.replace_links(todo, new_links)
-        links = [clusters.Link(*row) for row in store.links()]
+        links = list(map(clusters.Link._make, store.links()))
         report.links = len(links)
 
     with timed("cluster"):
