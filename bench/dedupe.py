@@ -20,6 +20,7 @@ import csv
 import gc
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -335,6 +336,18 @@ def _cluster(db: Path) -> dict:
     return json.loads(_run([sys.executable, "-c", code]).strip().splitlines()[-1])
 
 
+def _stored_quality(db: Path, records: list[dict]):
+    """Pairwise precision/recall of the clusters stored in `db` against the records' pieces."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    found: dict[int, list[str]] = defaultdict(list)
+    for cluster_id, url in conn.execute(
+        "SELECT m.cluster_id, a.url FROM cluster_members m JOIN articles a ON a.id = m.article_id"
+    ):
+        found[cluster_id].append(url)
+    conn.close()
+    return score_pairs(list(found.values()), truth_of(records))
+
+
 def scale(articles: int, add: int, db: Path, seed: int) -> None:
     """Import `articles`, cluster from scratch, import `add` more, cluster again."""
     for suffix in ("", "-wal", "-shm"):
@@ -343,15 +356,21 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
     print(f"importing {len(records)} articles into {db} ...", flush=True)
     imported = _import(records, db)
     first = _cluster(db)
+    first["score"] = _stored_quality(db, records)
     size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
     more = generate(add, seed + 1, start_piece=10**7, sites=max(50, articles // 100))
     _import(more, db)
     second = _cluster(db)
+    second["score"] = _stored_quality(db, records + more)
     print(f"import: {imported:.1f}s; database {size / 2**20:.0f} MB after the first run")
     for name, run in (("from scratch", first), (f"+{add} new", second)):
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in run["stages"].items())
         print(f"{name:14} {run['seconds']:8.1f}s  peak RSS {run['rss'] / 2**20:7.0f} MB  {stages}")
         print(f"{'':14} {run['summary']}; {run['traced']} clusters traced")
+        print(
+            f"{'':14} pairwise precision {run['score'].precision:.4f}, "
+            f"recall {run['score'].recall:.4f} (boilerplate stripped, as in the pipeline)"
+        )
         print(
             f"{'':14} peak RSS after each stage (MB): { ({k: round(v) for k, v in run['peak'].items()}) }"
         )
