@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
@@ -31,6 +31,7 @@ from .store import Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
 RECENT_PER_SITE = 10  # newest pages of a site learned with its new ones (a new footer shows)
+STRIP_SLICE = 5_000  # articles read, stripped and written together by a full relearn
 INDEX_SLICE = 25_000  # articles signed and indexed together (bounds the memory of a first run)
 
 SPREAD_FIELDS = (
@@ -99,14 +100,24 @@ def _site_patterns(store: Store, site: str, cache: dict) -> boilerplate.Patterns
 
 
 def restrip(store: Store, report: ClusterReport) -> set[int]:
-    """Relearn site and cross-site boilerplate and re-strip; returns ids whose text changed."""
-    rows = list(store.iter_articles(("id", "site", "raw_text", "text")))
+    """Relearn site and cross-site boilerplate and re-strip; returns ids whose text changed.
+
+    Texts are read as they are needed, never all at once: once to learn, then a slice at a
+    time to strip."""
     learned = boilerplate.learn(
-        ((r["id"], r["site"], r["raw_text"] or "") for r in rows),
+        (
+            (r["id"], r["site"], r["raw_text"] or "")
+            for r in store.iter_articles(("id", "site", "raw_text"))
+        ),
         cluster_of=store.cluster_memberships(),
     )
     store.replace_boilerplate(learned.rows())
-    return _strip_rows(store, rows, learned, report)
+    ids = store.article_ids()
+    slices = (
+        store.articles_by_id(ids[start : start + STRIP_SLICE], ("id", "site", "raw_text", "text"))
+        for start in range(0, len(ids), STRIP_SLICE)
+    )
+    return _strip_rows(store, slices, learned, report)
 
 
 def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
@@ -143,21 +154,30 @@ def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]
     # learned now that may apply to them (they were stripped with what was known before).
     fresh_ids = set(new)
     rows = [r for r in rows if r["id"] in fresh_ids or cross_grew or r["site"] in grew]
-    return _strip_rows(store, rows, learned, report)
+    return _strip_rows(store, [rows], learned, report)
 
 
-def _strip_rows(store: Store, rows: list[dict], learned, report: ClusterReport) -> set[int]:
+def _strip_rows(
+    store: Store, slices: Iterable[list[dict]], learned, report: ClusterReport
+) -> set[int]:
+    """Strip each slice of rows and store the texts that changed; returns their ids."""
     cache: dict = {}
-    changed = []
-    for row in rows:
-        result = boilerplate.strip(
-            row["raw_text"] or "", _site_patterns(store, row["site"], cache), learned, row["site"]
-        )
-        if result.text != row["text"]:
-            changed.append((row["id"], result.text, result.removed))
-    store.set_texts(changed)
-    report.restripped = len(changed)
-    return {article_id for article_id, _, _ in changed}
+    changed_ids: set[int] = set()
+    for rows in slices:
+        changed = []
+        for row in rows:
+            result = boilerplate.strip(
+                row["raw_text"] or "",
+                _site_patterns(store, row["site"], cache),
+                learned,
+                row["site"],
+            )
+            if result.text != row["text"]:
+                changed.append((row["id"], result.text, result.removed))
+        store.set_texts(changed)
+        changed_ids.update(article_id for article_id, _, _ in changed)
+    report.restripped = len(changed_ids)
+    return changed_ids
 
 
 def _texts(store: Store, ids: list[int]) -> dict[int, dict]:
