@@ -18,6 +18,7 @@ Two band spaces share one store:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -77,6 +78,7 @@ class MemoryBuckets:
         return sum(len(m) for m in self._buckets.values())
 
 
+@functools.lru_cache(maxsize=64)
 def choose_bands(
     num_perm: int,
     threshold: float,

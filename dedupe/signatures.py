@@ -267,15 +267,12 @@ def sign_hashes(hashes: Sequence[np.ndarray], params: SignatureParams) -> np.nda
     """MinHash signatures (n, num_perm) uint64 of per-text arrays of 32-bit shingle hashes."""
     a, b = _permutations(params.num_perm, params.seed)
     out = np.full((len(hashes), params.num_perm), _EMPTY, dtype=np.uint32)
+    ends = np.cumsum([len(h) for h in hashes])
     start = 0
     while start < len(hashes):
         # Take texts until the chunk holds enough shingles; always at least one text.
-        stop, total = start, 0
-        while stop < len(hashes) and (
-            stop == start or total + len(hashes[stop]) <= _CHUNK_SHINGLES
-        ):
-            total += len(hashes[stop])
-            stop += 1
+        before = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, before + _CHUNK_SHINGLES, "right")))
         chunk = [np.asarray(h, dtype=np.uint32) for h in hashes[start:stop]]
         rows = np.array([i for i, h in enumerate(chunk) if len(h)], dtype=np.intp)
         if len(rows):
