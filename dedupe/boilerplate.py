@@ -205,6 +205,8 @@ class Learned:
 
     site: dict[str, dict[str, dict]] = field(default_factory=dict)
     cross: dict[str, dict] = field(default_factory=dict)
+    # From learn(): the ids of the pages each learned block was found on (not stored).
+    found_on: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     def reason(self, key: str, site: str | None) -> str | None:
         """'site-repeat' or 'cross-site-repeat' when the normalised block `key` is learned."""
@@ -514,6 +516,7 @@ def learn(
             per_site[site_of[article_id]].add(piece_of[article_id])
         for site, site_pieces in per_site.items():
             if len(site_pieces) >= min_site_pages:
+                learned.found_on[norm] = ids
                 learned.site.setdefault(site, {})[norm] = {
                     "key": _row_key(site, norm),
                     "site": site,
@@ -527,6 +530,7 @@ def learn(
     bodies = _Bodies(in_order, site_of, learned, candidates)
     for norm, pieces in candidates.items():
         if bodies.distinct(postings[norm], piece_of, min_clusters):
+            learned.found_on[norm] = postings[norm]
             learned.cross[norm] = {
                 "key": _row_key(None, norm),
                 "site": None,

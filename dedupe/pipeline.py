@@ -5,7 +5,7 @@ A run costs in proportion to what is new, not to the database:
 * boilerplate is relearned from every article on the first run and whenever the articles grew by
   FULL_RELEARN_GROWTH since the last full learning; in between, it is learned from the new
   articles plus the RECENT_PER_SITE newest pages of their sites, merged into what was learned
-  before; the new pages are stripped, and those newest pages too where something new was learned;
+  before; the new pages are stripped, and those of the newest pages carrying a newly learned block;
 * only articles that are new or whose text changed are signed, indexed and verified;
 * the shingles each site repeats (clusters.site_repeats) are kept as per-site counts in the
   store and updated with the new texts, instead of being recounted over every article;
@@ -122,8 +122,8 @@ def restrip(store: Store, report: ClusterReport) -> set[int]:
 
 def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
     """Learn from the new articles and their sites' newest pages, merge with what was learned
-    before, and strip the new pages (plus those newest pages, where something new was learned);
-    returns ids whose text changed."""
+    before, and strip the new pages (plus those of the newest pages that carry a block learned
+    now); returns ids whose text changed."""
     if not new:
         return set()
     per_site = Counter(r["site"] for r in store.articles_by_id(new, ("site",)))
@@ -137,24 +137,22 @@ def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]
         cluster_of={a: memberships[a] for a in sample if a in memberships},
     )
     learned = boilerplate.Learned.from_rows(store.boilerplate())
-    grew: set[str] = set()  # sites that gained learned blocks
+    # New pages are stripped with everything learned; older ones only if they carry a block
+    # learned just now (they were stripped with what was known before).
+    redo, added = set(new), False
     for site, by_key in fresh.site.items():
         known = learned.site.setdefault(site, {})
         for key, row in by_key.items():
             if key not in known:
-                known[key] = row
-                grew.add(site)
-    cross_grew = False
+                known[key], added = row, True
+                redo.update(fresh.found_on.get(key, ()))
     for key, row in fresh.cross.items():
         if key not in learned.cross:
-            learned.cross[key], cross_grew = row, True
-    if grew or cross_grew:
+            learned.cross[key], added = row, True
+            redo.update(fresh.found_on.get(key, ()))
+    if added:
         store.replace_boilerplate(learned.rows())
-    # New pages are stripped with everything learned; older ones only when something was
-    # learned now that may apply to them (they were stripped with what was known before).
-    fresh_ids = set(new)
-    rows = [r for r in rows if r["id"] in fresh_ids or cross_grew or r["site"] in grew]
-    return _strip_rows(store, [rows], learned, report)
+    return _strip_rows(store, [[r for r in rows if r["id"] in redo]], learned, report)
 
 
 def _strip_rows(

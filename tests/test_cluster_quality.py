@@ -224,3 +224,29 @@ def test_a_run_that_dies_midway_is_redone_by_the_next(tmp_path, batches, monkeyp
         assert report.signed >= len(second) and not store.pending_ids()
         assert stored_rows(store) == stored_rows(Store(clean))
     assert memberships(crashed) == memberships(clean)
+
+
+def test_a_footer_learned_later_is_stripped_from_the_older_pages_that_carry_it(tmp_path):
+    gen = Lorem(21)
+    footer = "Harbour notes is a volunteer paper printed in the old net loft by the quay."
+
+    def page(n: int, site: str, *extra: str) -> dict:
+        return {
+            "url": f"https://{site}/{n}",
+            "site": site,
+            "text": text([*gen.paragraphs(6), *extra]),
+        }
+
+    old = [page(1, "notes.example", footer), page(2, "notes.example", footer)]
+    old += [page(n, "other.example") for n in range(3, 15)]  # +2 new is not a full relearn
+    new = [page(15, "notes.example", footer), page(16, "notes.example")]
+    with Store(tmp_path / "db.sqlite") as store:
+        import_jsonl(store, write(old, tmp_path / "old.jsonl"))
+        cluster_store(store)  # two pages are not yet a pattern: the footer stays
+        assert sum(footer in (a["text"] or "") for a in store.iter_articles()) == 2
+        import_jsonl(store, write(new, tmp_path / "new.jsonl"))
+        report = cluster_store(store)
+        texts = {a["url"]: a["text"] for a in store.iter_articles()}
+        assert not any(footer in t for t in texts.values())
+        # the new page and the two older ones that carry the footer; nothing else
+        assert report.restripped == 3 and report.signed == 4
