@@ -24,7 +24,7 @@ from importlib import resources
 import numpy as np
 
 from .errors import InputError
-from .signatures import hash_texts
+from .signatures import shingle_set
 
 try:  # the regex parser is private; without it the pattern screens are simply not used
     from re import _constants as _sre
@@ -565,8 +565,7 @@ class _Bodies:
             body = [
                 k for k in self.in_order[page] if k not in furniture and k not in self.candidates
             ]
-            hashes = hash_texts(["\n".join(body)], self.SHINGLE_WORDS)[0]
-            self.cache[page] = np.unique(hashes)
+            self.cache[page] = shingle_set("\n".join(body), self.SHINGLE_WORDS)
         return self.cache[page]
 
     def same(self, a: np.ndarray, b: np.ndarray) -> bool:

@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .signatures import EMPTY, SignatureParams
+from .signatures import EMPTY, SignatureParams, mix64
 
 COPY_LSH_THRESHOLD = 0.35  # Jaccard at which the full-signature bands are tuned
 PREFIX_LSH_THRESHOLD = 0.4  # Jaccard of prefixes at which the prefix bands are tuned
@@ -34,7 +34,6 @@ FALSE_POSITIVE_WEIGHT = 0.3  # choose_bands: a missed copy costs more than an ex
 FALSE_NEGATIVE_WEIGHT = 0.7
 
 _PRIME64 = np.uint64(0x100000001B3)
-_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 
 Key = tuple[int, int]  # (band, bucket)
 
@@ -119,13 +118,7 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for j in range(rows):
         h = (h ^ x[:, :, j]) * _PRIME64
         h ^= h >> np.uint64(29)
-    shift, m1, m2 = _FMIX64
-    h ^= h >> shift
-    h *= m1
-    h ^= h >> shift
-    h *= m2
-    h ^= h >> shift
-    return h.view(np.int64)
+    return mix64(h).view(np.int64)
 
 
 class LSHIndex:

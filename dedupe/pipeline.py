@@ -27,25 +27,16 @@ from time import perf_counter
 import numpy as np
 
 from . import boilerplate, clusters, index, signatures, spread
-from .store import Store
+from .store import ARTICLE_COLUMNS, Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
 RECENT_PER_SITE = 10  # newest pages of a site learned with its new ones (a new footer shows)
 STRIP_SLICE = 5_000  # articles read, stripped and written together by a full relearn
 INDEX_SLICE = 25_000  # articles signed and indexed together (bounds the memory of a first run)
 
-SPREAD_FIELDS = (
-    "id",
-    "url",
-    "site",
-    "title",
-    "published",
-    "published_source",
-    "fetched_at",
-    "canonical_url",
-    "attribution_url",
-    "attribution_name",
-    "text",
+# What tracing the spread reads of each member: every article column but these three.
+SPREAD_FIELDS = ("id",) + tuple(
+    c for c in ARTICLE_COLUMNS if c not in ("author", "raw_text", "word_count")
 )
 
 

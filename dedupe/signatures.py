@@ -131,7 +131,7 @@ def _combine(word_hashes: Sequence[int]) -> int:
     return _fmix64(h) & 0xFFFFFFFF
 
 
-def _mix64(h: np.ndarray) -> np.ndarray:
+def mix64(h: np.ndarray) -> np.ndarray:
     """fmix64 over a uint64 array, in place."""
     shift, m1, m2 = _FMIX64_NP
     h ^= h >> shift
@@ -186,7 +186,7 @@ def _byte_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     powers, inverse = _byte_powers(n + 1)
     running = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(_LOWER_BYTE[data].astype(np.uint64) * inverse[:n], out=running[1:])
-    hashes = _mix64(powers[ends - 1] * (running[ends] - running[starts]))
+    hashes = mix64(powers[ends - 1] * (running[ends] - running[starts]))
     offsets = np.cumsum([0] + [len(t) + 1 for t in encoded])  # +1: the joining newline
     counts = np.diff(np.searchsorted(starts, offsets))
     return hashes, counts
@@ -219,7 +219,7 @@ def _hash_batch(texts: Sequence[str], k: int) -> list[np.ndarray]:
     for j in range(1, k):
         h *= poly  # wraps mod 2^64, as _combine's masking
         h += flat[j : j + n]
-    hashes = (_mix64(h) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    hashes = (mix64(h) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     # Keep the windows that start and end inside one text.
     counts = lengths[long_] - k + 1
     starts = np.concatenate(([0], np.cumsum(lengths[long_])[:-1]))
