@@ -7,12 +7,29 @@ it returns plain data: exceptions do not cross the process boundary intact.
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from typing import Any
 
 from crawler.detect import classify
 from dedupe.boilerplate import Patterns, load_patterns, strip
 from dedupe.errors import NotAnArticle
 from dedupe.text import extract
+
+
+def leave_with_parent() -> None:
+    """Worker initializer: exit when the crawl process is gone. A pool's workers otherwise wait
+    for work forever once their parent is killed (kill -9 by a scheduler, an OOM kill)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_after(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.exceptions import DropItem
 
-from crawler.extraction import process_page
+from crawler.extraction import leave_with_parent, process_page
 from dedupe.store import now
 
 
@@ -47,7 +47,9 @@ class ArticlePipeline:
         if workers > 0:
             # spawn: a fork of the crawl process would copy Twisted's threads and sockets.
             context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=leave_with_parent
+            )
 
     def close_spider(self) -> None:
         if self.pool is not None:

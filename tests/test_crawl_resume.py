@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from conftest import crawl_args, crosspost, write_sites
 
@@ -29,6 +30,20 @@ def stored_count(db) -> int:
             return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def children(pid: int) -> set[int]:
+    """Child process ids of `pid` (Linux /proc)."""
+    listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return {int(child) for child in listed.split()}
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not yet reaped by init, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
 
 
 def snapshot(db) -> set[tuple]:
@@ -55,10 +70,16 @@ def test_kill_9_midway_then_resume_equals_uninterrupted(sample_web, tmp_path):
     while stored_count(killed_db) < total // 3 and time.monotonic() < deadline:
         assert process.poll() is None, "the crawl ended before it could be killed"
         time.sleep(0.1)
+    workers = children(process.pid)  # the extraction pool
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     at_kill = stored_count(killed_db)
     assert 0 < at_kill < total
+    assert workers, "the crawl ran no extraction workers"
+    while workers and time.monotonic() < deadline:  # orphans leave by themselves
+        workers = {pid for pid in workers if alive(pid)}
+        time.sleep(0.05)
+    assert not workers, f"extraction workers outlived the killed crawl: {workers}"
 
     resumed = crosspost(*crawl_args(running, sites, killed_db))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
