@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import re
 import tomllib
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
-import numpy as np
-
+from .clusters import COPY_RESEMBLANCE, EXCERPT_CONTAINMENT
 from .errors import InputError
-from .signatures import shingle_set
 
 try:  # the regex parser is private; without it the pattern screens are simply not used
     from re import _constants as _sre
@@ -43,11 +40,6 @@ _ASCII_NOT_WORD = "".join(c for c in map(chr, range(128)) if not c.isalnum())
 # The non-ASCII letters that re.IGNORECASE matches with ASCII letters (see the re docs).
 _FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
 _MIN_NEEDLE = 3  # shorter literals screen out too little to pay for the check
-# Two unclustered pages are taken as one piece when they share at least this share of the blocks of
-# the shorter one (and at least two blocks): a publisher's footer is a few blocks, a body is most.
-_SAME_PIECE_SHARE = 0.5
-_SAME_PIECE_MIN_BLOCKS = 2
-_PARTNER_PROBES = 3
 
 
 @dataclass(frozen=True)
@@ -331,141 +323,8 @@ def strip(
     return Stripped("\n".join(kept), removed)
 
 
-class _Pieces:
-    """Union-find over article ids: which pages carry the same piece."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, a: int) -> int:
-        root = a
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        while a != root:  # path compression
-            self.parent[a], a = root, self.parent.get(a, a)
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _row_key(site: str | None, norm: str) -> str:
     return hashlib.blake2b(f"{site or '*'}\x00{norm}".encode(), digest_size=10).hexdigest()
-
-
-def _own_blocks(
-    blocks: dict[int, set[str]], postings: dict[str, list[int]], site_of: dict[int, str]
-) -> tuple[dict[int, set[str]], dict[str, list[int]]]:
-    """Each page's blocks minus its site's furniture (blocks on another page of the same site),
-    and the postings of those own blocks."""
-    furniture: set[tuple[str, str]] = set()
-    own_postings: dict[str, list[int]] = {}
-    for key, ids in postings.items():
-        if len(ids) > 1:
-            seen: set[str] = set()
-            repeated: set[str] = set()
-            for article_id in ids:
-                site = site_of[article_id]
-                if site in seen:
-                    repeated.add(site)
-                seen.add(site)
-            if repeated:
-                furniture.update((site, key) for site in repeated)
-                ids = [a for a in ids if site_of[a] not in repeated]
-        own_postings[key] = ids
-    own = {
-        a: {k for k in mine if (site_of[a], k) not in furniture} if furniture else set(mine)
-        for a, mine in blocks.items()
-    }
-    return own, own_postings
-
-
-def _same_piece(common: int, smaller: int) -> bool:
-    return common >= _SAME_PIECE_MIN_BLOCKS and common >= _SAME_PIECE_SHARE * smaller
-
-
-def _prefix_length(size: int) -> int:
-    """How many of a set's blocks, in a fixed order, must include one a same-piece partner shares.
-
-    A partner at least as large shares t >= max(2, ceil(size / 2)) blocks (see _same_piece), so
-    by pigeonhole one of them lies among the first size - t + 1 blocks of the set.
-    """
-    need = max(_SAME_PIECE_MIN_BLOCKS, math.ceil(_SAME_PIECE_SHARE * size))
-    return max(0, size - need + 1)
-
-
-def _candidate_pairs(
-    ordered: dict[int, list[str]], postings: dict[str, list[int]]
-) -> Iterator[tuple[int, int]]:
-    """Pairs (a, b) that may pass _same_piece on the sets `ordered` (rarest block first).
-
-    Prefix filtering: each pair is found from its smaller set, through the postings of that set's
-    rarest blocks only, so a footer shared by every page of a site never enumerates the site.
-    """
-    size_of = {a: len(mine) for a, mine in ordered.items()}
-    for a, mine in ordered.items():
-        size = size_of[a]
-        keys = mine[: _prefix_length(size)]
-        if not keys:
-            continue
-        # Postings hold an article once, so one list needs no set.
-        found = postings[keys[0]] if len(keys) == 1 else set().union(*map(postings.get, keys))
-        for b in found:
-            other = size_of[b]
-            if other > size or (other == size and b > a):
-                yield a, b
-
-
-def _assign_pieces(
-    blocks: dict[int, set[str]],
-    postings: dict[str, list[int]],
-    cluster_of: dict[int, int],
-    site_of: dict[int, str],
-) -> dict[int, int]:
-    """Piece id per article: clusters as given; unclustered copies joined by shared blocks.
-
-    Two pages are one piece when most blocks of the shorter are shared, counted either over all
-    blocks or over the blocks that are not site furniture: an excerpt under a long template of
-    banners and comments shares few of its blocks but most of its own text. A page is only
-    compared with pages holding one of its `_PARTNER_PROBES` rarest shared blocks (those are
-    body, not footer); the pairs to compare come from prefix filtering, not from those postings.
-    """
-    own_blocks, own_postings = _own_blocks(blocks, postings, site_of)
-    pieces = _Pieces()
-    first_of_cluster: dict[int, int] = {}
-    for article_id in blocks:
-        cluster = cluster_of.get(article_id)
-        if cluster is not None:
-            pieces.union(first_of_cluster.setdefault(cluster, article_id), article_id)
-
-    rarity = {key: len(ids) for key, ids in postings.items()}
-    ordered: dict[int, list[str]] = {}
-    own_ordered: dict[int, list[str]] = {}
-    probes: dict[int, tuple[str, ...]] = {}
-    for article_id, mine in blocks.items():
-        order = sorted(mine)
-        order.sort(key=rarity.__getitem__)  # stable: by (postings, key)
-        ordered[article_id] = order
-        own = own_blocks[article_id]
-        own_ordered[article_id] = [k for k in order if k in own]
-        probes[article_id] = tuple(k for k in order if rarity[k] > 1)[:_PARTNER_PROBES]
-
-    for pairs in (_candidate_pairs(ordered, postings), _candidate_pairs(own_ordered, own_postings)):
-        for a, b in pairs:
-            if a in cluster_of and b in cluster_of:
-                continue  # the clusterer already decided
-            mine, theirs = blocks[a], blocks[b]
-            if theirs.isdisjoint(probes[a]) and mine.isdisjoint(probes[b]):
-                continue  # neither is a partner probed by the other
-            if _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
-                pieces.union(a, b)
-                continue
-            mine, theirs = own_blocks[a], own_blocks[b]
-            if _same_piece(len(mine & theirs), min(len(mine), len(theirs))):
-                pieces.union(a, b)
-    return {a: pieces.find(a) for a in blocks}
 
 
 def learn(
@@ -478,11 +337,13 @@ def learn(
     """Learn repeated blocks from (article_id, site, raw_text) triples.
 
     Site repeats: a normalised block on >= `min_site_pages` pages of one site that carry different
-    pieces. Cross-site repeats: a block found on more than one site in >= `min_clusters` different
-    pieces. Pages of one piece (same cluster in `cluster_of`, or unclustered pages sharing most of
-    their blocks) count once, so the body of a widely copied piece is never learned.
+    pieces. Cross-site repeats: a block found on more than one site under >= `min_clusters`
+    different pieces. Whether pages carry different pieces is decided by what rides with the block
+    (see _Riders): pages of one cluster in `cluster_of` are one piece, and so are pages whose text
+    beside the block and its companions is the same text, however edited. So the body of a widely
+    copied piece is never learned, while a footer that rides under many different texts is,
+    however short the pages or long the footer.
     """
-    blocks: dict[int, set[str]] = {}
     in_order: dict[int, list[str]] = {}
     site_of: dict[int, str] = {}
     sample: dict[str, str] = {}
@@ -502,91 +363,150 @@ def learn(
                     sample[norm] = block
                 else:
                     ids.append(article_id)
-        blocks[article_id] = own
         site_of[article_id] = site
-    piece_of = _assign_pieces(blocks, postings, cluster_of or {}, site_of)
 
-    learned = Learned()
-    candidates: dict[str, int] = {}  # cross-site candidates -> pieces by block equality
+    # Per site, the blocks on >= min_site_pages of its pages: its candidates, and its furniture
+    # (left out of the text that tells pieces apart).
+    enough = min(min_site_pages, min_clusters)
+    by_site: dict[str, dict[str, list[int]]] = {}
     for norm, ids in postings.items():
-        if len(ids) < min(min_site_pages, min_clusters):
+        if len(ids) < enough:
             continue
-        per_site: dict[str, set[int]] = defaultdict(set)
+        per_site: dict[str, list[int]] = defaultdict(list)
         for article_id in ids:
-            per_site[site_of[article_id]].add(piece_of[article_id])
-        for site, site_pieces in per_site.items():
-            if len(site_pieces) >= min_site_pages:
-                learned.found_on[norm] = ids
+            per_site[site_of[article_id]].append(article_id)
+        by_site[norm] = per_site
+    furniture = {
+        (site, norm)
+        for norm, per_site in by_site.items()
+        for site, ids in per_site.items()
+        if len(ids) >= min_site_pages
+    }
+    riders = _Riders(in_order, site_of, furniture, cluster_of or {})
+    learned = Learned()
+    for norm, per_site in by_site.items():
+        for site, ids in per_site.items():
+            if len(ids) >= min_site_pages and riders.distinct(ids, min_site_pages):
+                learned.found_on[norm] = postings[norm]
                 learned.site.setdefault(site, {})[norm] = {
                     "key": _row_key(site, norm),
                     "site": site,
                     "text": sample[norm],
                     "reason": SITE_REPEAT,
-                    "pages": len(site_pieces),
+                    "pages": len(ids),
                 }
-        all_pieces = set().union(*per_site.values())
-        if len(per_site) > 1 and len(all_pieces) >= min_clusters:
-            candidates[norm] = len(all_pieces)
-    bodies = _Bodies(in_order, site_of, learned, candidates)
-    for norm, pieces in candidates.items():
-        if bodies.distinct(postings[norm], piece_of, min_clusters):
-            learned.found_on[norm] = postings[norm]
+        ids = postings[norm]
+        if len(per_site) > 1 and len(ids) >= min_clusters and riders.distinct(ids, min_clusters):
+            learned.found_on[norm] = ids
             learned.cross[norm] = {
                 "key": _row_key(None, norm),
                 "site": None,
                 "text": sample[norm],
                 "reason": CROSS_SITE_REPEAT,
-                "pages": pieces,
+                "pages": len(ids),
             }
     return learned
 
 
-class _Bodies:
-    """Whether pages are one piece by their body text (what is left without learned site repeats
-    and cross-site candidates), tolerant of copy-editing.
+class _Riders:
+    """Whether the pages carrying a block carry different pieces, judged by what rides with it.
 
-    Block equality cannot tell an edited copy from another piece: a paragraph a few copies left
-    untouched would otherwise pass for a cross-site repeat and be cut from every copy. A real
-    repeat rides under pages whose bodies differ.
+    A block's companions are the blocks found on nearly all of its pages (the rest of a footer's
+    template, or the rest of a piece's body). A page's rider text is what is left of it without
+    the companions and without its site's furniture. Two pages carry the same piece when they are
+    in one cluster, or when their rider texts would be clustered as one piece (5-word shingles
+    within blocks, the clustering's thresholds), which tolerates copy-editing. A page whose rider
+    text is too short to tell, or is a small part of the page beside the companions (a "Read
+    also" line a copier added to a piece), says nothing.
+
+    So a footer under many different articles has many different riders and is learned; a
+    paragraph of one piece, copied by many sites (each with its own furniture) or posted twice on
+    one site, rides with the rest of that piece, and is not.
     """
 
     SHINGLE_WORDS = 5  # as the clustering: a template sentence differs in its names
-    SAME_PIECE_CONTAINMENT = 0.5  # share of the smaller body's shingles found in the other
-    MIN_SHINGLES = 8  # a body shorter than this says nothing about its piece
+    COMPANION_SHARE = 0.9  # of a block's pages a companion is found on
+    MIN_WORDS = 12  # rider text shorter than this says nothing about its piece
+    MIN_RIDER_SHARE = 0.25  # nor does rider text that is a small part of the page's own text
+    SAMPLE = 200  # pages examined per block at most (spread over its pages)
 
-    def __init__(self, in_order, site_of, learned: Learned, candidates: dict[str, int]) -> None:
+    def __init__(self, in_order, site_of, furniture, cluster_of: dict[int, int]) -> None:
         self.in_order, self.site_of = in_order, site_of
-        self.learned, self.candidates = learned, candidates
-        self.cache: dict[int, np.ndarray] = {}
+        self.furniture, self.cluster_of = furniture, cluster_of
+        self.answers: dict[tuple[tuple[int, ...], int], bool] = {}
+        self.block_shingles: dict[str, frozenset[int]] = {}
+        self.kept: dict[int, list[str]] = {}
+        self.words: dict[int, int] = {}
 
-    def shingles(self, page: int) -> np.ndarray:
-        if page not in self.cache:
-            furniture = self.learned.site.get(self.site_of[page], {})
-            body = [
-                k for k in self.in_order[page] if k not in furniture and k not in self.candidates
-            ]
-            self.cache[page] = shingle_set("\n".join(body), self.SHINGLE_WORDS)
-        return self.cache[page]
-
-    def same(self, a: np.ndarray, b: np.ndarray) -> bool:
-        small = min(len(a), len(b))
-        if small < self.MIN_SHINGLES:
+    def distinct(self, pages: list[int], enough: int) -> bool:
+        """True when `pages` carry at least `enough` pieces that differ in their rider text."""
+        pieces = {self.cluster_of.get(p, -1 - p) for p in pages}
+        if len(pieces) < enough:
             return False
-        shared = len(np.intersect1d(a, b, assume_unique=True))
-        return shared >= self.SAME_PIECE_CONTAINMENT * small
+        key = (tuple(pages), enough)  # the blocks of one template share their pages
+        if key not in self.answers:
+            self.answers[key] = self._distinct(pages, enough)
+        return self.answers[key]
 
-    def distinct(self, pages: list[int], piece_of: dict[int, int], enough: int) -> bool:
-        """True when `pages` carry at least `enough` pieces that differ in body as well: one
-        page of each kept as its representative, each other piece compared with those."""
-        seen_pieces: set[int] = set()
-        representatives: list[np.ndarray] = []
-        for page in sorted(pages):
-            if piece_of[page] in seen_pieces:
+    def _distinct(self, pages: list[int], enough: int) -> bool:
+        if len(pages) > self.SAMPLE:
+            step = len(pages) / self.SAMPLE
+            pages = [pages[int(i * step)] for i in range(self.SAMPLE)]
+        seen: Counter[str] = Counter()
+        for page in pages:
+            seen.update(self.in_order[page])
+        companions = {k for k, n in seen.items() if n >= self.COMPANION_SHARE * len(pages)}
+        represented: set[int] = set()
+        riders: list[set[int]] = []
+        for page in pages:
+            cluster = self.cluster_of.get(page)
+            if cluster is not None and cluster in represented:
                 continue
-            seen_pieces.add(piece_of[page])
-            body = self.shingles(page)
-            if not any(self.same(body, other) for other in representatives):
-                representatives.append(body)
-                if len(representatives) >= enough:
-                    return True
+            rider = [k for k in self._kept(page) if k not in companions]
+            words = sum(k.count(" ") + 1 for k in rider)
+            if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * self._words(page):
+                continue  # too short to tell, or a line or two a copier added beside a piece
+            shingles = set().union(*map(self._shingles, rider))
+            if any(_one_piece(shingles, other) for other in riders):
+                continue
+            riders.append(shingles)
+            if cluster is not None:
+                represented.add(cluster)
+            if len(riders) >= enough:
+                return True
         return False
+
+    def _kept(self, page: int) -> list[str]:
+        """The page's blocks without its site's furniture."""
+        if page not in self.kept:
+            site = self.site_of[page]
+            self.kept[page] = [k for k in self.in_order[page] if (site, k) not in self.furniture]
+        return self.kept[page]
+
+    def _words(self, page: int) -> int:
+        if page not in self.words:
+            self.words[page] = sum(k.count(" ") + 1 for k in self._kept(page))
+        return self.words[page]
+
+    def _shingles(self, block: str) -> frozenset[int]:
+        """Hashes of a normalised block's word 5-grams (the block itself when shorter).
+
+        In-process hashes: set sizes and overlaps are all that is used, within one learn()."""
+        found = self.block_shingles.get(block)
+        if found is None:
+            words = block.split()
+            k = self.SHINGLE_WORDS
+            if len(words) <= k:
+                found = frozenset((hash(block),))
+            else:
+                found = frozenset(hash(tuple(words[i : i + k])) for i in range(len(words) - k + 1))
+            self.block_shingles[block] = found
+        return found
+
+
+def _one_piece(a: set[int], b: set[int]) -> bool:
+    """One piece by the clustering's own rule: copies by resemblance, excerpts by containment."""
+    shared = len(a & b)
+    return shared >= COPY_RESEMBLANCE * (len(a) + len(b) - shared) or shared >= (
+        EXCERPT_CONTAINMENT * min(len(a), len(b))
+    )

@@ -30,7 +30,8 @@ day: it ties with any time that day, and ties are settled by first-seen (fetched
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -161,15 +162,33 @@ class _Times:
             return False
         return (self.fetched[a], a) < (self.fetched[b], b)
 
-    def earliest(self, ids: Iterable[int]) -> int:
-        """The member no other one is definitely published before; ties by first-seen, then id."""
+    def earliest(self, ids: Iterable[int], credited: Mapping[int, int] | None = None) -> int:
+        """The member no other one is definitely published before.
+
+        Publication times are intervals (a date-only time is its whole day, a missing one is
+        unknown), so several members may be possibly first. Among those, the one more members
+        credit, then a dated one over an undated one, an exact time over a day, then the first
+        seen, then the smallest id.
+        """
         ids = list(ids)
         open_ = [
             i
             for i in ids
             if not any(definitely_before(self.published[o], self.published[i]) for o in ids)
         ]
-        return min(open_ or ids, key=lambda i: (self.fetched[i], i))
+        credited = credited or {}
+
+        def rank(i: int) -> tuple:
+            when = self.published[i]
+            return (
+                -credited.get(i, 0),
+                when is None,
+                when is not None and not when.exact,
+                self.fetched[i],
+                i,
+            )
+
+        return min(open_ or ids, key=rank)
 
 
 # -- names, URLs and sites --------------------------------------------------------------------
@@ -662,7 +681,11 @@ def trace(members: list[dict], links: list | None = None) -> Spread:
     roots = [i for i in by_id if i not in first or not isinstance(first[i].source, int)]
     roots = roots or list(by_id)
     originals = [i for i in roots if by_id[i].get("role") != AGGREGATOR]
-    origin_id = times.earliest(originals or roots)
+    # Members the others' own evidence points to (credits, carried footers), for ties in time.
+    credited = Counter(
+        source for source, _ in {(c.source, c.target) for c in strong if isinstance(c.source, int)}
+    )
+    origin_id = times.earliest(originals or roots, credited)
 
     claims = strong + _lineage_claims(by_id, origin_id, times, _resemblances(links))
     claims = _drop_inherited(claims, by_id, flags)

@@ -15,8 +15,6 @@ from dedupe.boilerplate import (
     Learned,
     Pattern,
     Patterns,
-    _assign_pieces,
-    _candidate_pairs,
     _screen,
     learn,
     load_patterns,
@@ -318,6 +316,60 @@ def test_edited_copies_keep_their_untouched_paragraphs():
     assert all(learned.reason(normalise(p), None) is None for p in paragraphs)
 
 
+SHORT_SITE_FOOTER = [
+    "Tell us what you think on our community board.",
+    "Like this: Like Loading...",
+    "Views in reposted pieces are their writers' own and not those of the Harbour Gazette.",
+    "Become a friend of the Gazette and keep the quay lights on.",
+]
+
+
+def test_footers_of_a_site_of_short_pages_are_learned_on_a_first_run():
+    # Short pages whose footer has more blocks than their body: sharing most of their blocks
+    # does not make them one piece (what rides beside the footer differs), so every footer
+    # block is learned, already without clusters.
+    articles = [(n, "gazette.example", article(n, *SHORT_SITE_FOOTER)) for n in range(1, 7)]
+    learned = learn(articles)
+    for block in SHORT_SITE_FOOTER:
+        assert learned.reason(normalise(block), "gazette.example") == "site-repeat", block
+    for n in range(1, 7):
+        assert learned.reason(normalise(body(n)[0]), "gazette.example") is None
+    out = strip(articles[0][2], PATTERNS, learned, "gazette.example")
+    assert out.text == "\n".join(body(1))
+
+
+def test_footers_carried_by_copies_on_other_sites_are_stripped():
+    # Half the copies of the gazette's pieces carry its footer under their own: the footer is
+    # learned as a repeat that rides under different pieces on several sites.
+    articles = [(n, "gazette.example", article(n, *SHORT_SITE_FOOTER)) for n in range(1, 7)]
+    for n in range(1, 7):
+        carried = SHORT_SITE_FOOTER if n % 2 else []
+        own = f"Copied for readers of the {PLACES[n]} noticeboard, which thanks the Gazette."
+        articles.append((100 + n, f"board{n}.example", article(n, *carried, own)))
+    learned = learn(articles)
+    for n in range(1, 7, 2):
+        out = strip(articles[5 + n][2], PATTERNS, learned, f"board{n}.example")
+        assert not [b for b in SHORT_SITE_FOOTER if b in out.text.split("\n")], out.text
+        assert [p for p in body(n) if p in out.text.split("\n")] == body(n)
+
+
+def test_a_piece_copied_with_lines_added_by_each_copier_is_not_learned():
+    # One long piece copied by four sites, each adding lines of its own (a "Read also" link, a
+    # newsletter line): those lines differ, but they are a small part of each page beside the
+    # piece, so the piece's paragraphs are not mistaken for a repeat.
+    long_body = [p for n in (1, 2, 4, 5) for p in body(n)]
+
+    def added(n: int) -> list[str]:
+        return [
+            f"Read also: the {TOPICS[n]} vote in {PLACES[n]} goes ahead after all",
+            f"Sign up for the {PLACES[n]} evening letter and get the {TOPICS[n]} news first.",
+        ]
+
+    copies = [(n, f"copier{n}.example", "\n".join([*long_body, *added(n)])) for n in range(4)]
+    learned = learn(copies)
+    assert all(learned.reason(normalise(p), None) is None for p in long_body)
+
+
 def test_rows_round_trip():
     articles = [(i, "gazette.example", article(i, FOOTER, DISCLAIMER)) for i in range(1, 4)]
     articles += [(i, f"x{i}.example", article(i, DISCLAIMER)) for i in range(4, 6)]
@@ -469,70 +521,11 @@ def test_normalise_shortcuts_equal_the_plain_rule():
     assert normalise("Ünïcode 12 ＡＢ") == "ünïcode 0 ab"
 
 
-# -- piece assignment at scale -------------------------------------------------------------------
+# -- learning at scale ---------------------------------------------------------------------------
 
 
-def probe_pieces(blocks, postings, cluster_of, site_of) -> dict[int, int]:
-    """The plain rule: compare each page with every page holding one of its 3 rarest shared blocks."""
-    parent = {a: a for a in blocks}
-
-    def find(a):
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    own = {}
-    for a, mine in blocks.items():
-        same_site = [b for b in blocks if b != a and site_of[b] == site_of[a]]
-        own[a] = {k for k in mine if not any(k in blocks[b] for b in same_site)}
-
-    def same(x, y):
-        common = len(x & y)
-        return common >= 2 and common >= 0.5 * min(len(x), len(y))
-
-    for a, mine in blocks.items():
-        shared = sorted((len(postings[k]), k) for k in mine if len(postings[k]) > 1)
-        for b in {p for _, k in shared[:3] for p in postings[k] if p != a}:
-            if a in cluster_of and b in cluster_of:
-                continue
-            if same(mine, blocks[b]) or same(own[a], own[b]):
-                ra, rb = find(a), find(b)
-                parent[max(ra, rb)] = min(ra, rb)
-    for cluster in set(cluster_of.values()):
-        members = sorted(a for a, c in cluster_of.items() if c == cluster)
-        for b in members[1:]:
-            ra, rb = find(members[0]), find(b)
-            parent[max(ra, rb)] = min(ra, rb)
-    return {a: find(a) for a in blocks}
-
-
-def index_blocks(triples):
-    blocks, site_of, postings = {}, {}, defaultdict(list)
-    for a, site, text in triples:
-        blocks[a] = {normalise(line) for line in text.split("\n")} - {""}
-        site_of[a] = site
-        for key in blocks[a]:
-            postings[key].append(a)
-    return blocks, postings, site_of
-
-
-def test_prefix_filtered_pieces_equal_the_plain_rule():
-    rng = random.Random(11)
-    pool = [f"{TOPICS[i % 9]} {PLACES[i % 8]} line {chr(97 + i)}" for i in range(24)]
-    for _ in range(400):
-        triples = [
-            (a, f"s{rng.randrange(4)}.example", "\n".join(rng.sample(pool, rng.randint(0, 8))))
-            for a in rng.sample(range(100), rng.randint(2, 30))
-        ]
-        cluster_of = {a: rng.randrange(3) for a, _, _ in triples if rng.random() < 0.3}
-        blocks, postings, site_of = index_blocks(triples)
-        for clusters in ({}, cluster_of):
-            got = _assign_pieces(blocks, postings, clusters, site_of)
-            assert got == probe_pieces(blocks, postings, clusters, site_of)
-
-
-def test_a_site_footer_does_not_make_every_page_a_candidate():
-    # 600 pages of one site with their own bodies under one footer: no page pair is compared.
+def test_a_site_footer_under_hundreds_of_short_pages_is_learned():
+    # 600 short pages of one site with their own bodies under one footer and one disclaimer.
     def name(a: int) -> str:  # letters, as digits all normalise to 0
         return "".join(chr(97 + a // 26**i % 26) for i in range(2))
 
@@ -541,9 +534,6 @@ def test_a_site_footer_does_not_make_every_page_a_candidate():
         (a, "gazette.example", "\n".join([*paragraphs[3 * a : 3 * a + 3], FOOTER, DISCLAIMER]))
         for a in range(600)
     ]
-    blocks, postings, site_of = index_blocks(triples)
-    order = {a: sorted(b, key=lambda k: (len(postings[k]), k)) for a, b in blocks.items()}
-    assert list(_candidate_pairs(order, postings)) == []
     learned = learn(triples)
     assert {r["text"] for r in learned.rows()} == {FOOTER, DISCLAIMER}
     assert all(r["pages"] == 600 for r in learned.rows())
