@@ -5,26 +5,32 @@ source), so `trace` weighs the pages' own evidence first, strongest first:
 
 1. ``attribution-link``: the copy links to another member's URL (matched through clean_url and
    the members' own canonical URLs).
-2. ``attribution-name`` / ``attribution-site`` / ``credit-line:<site>`` / ``canonical``: the copy
-   credits another member's site by name (in its metadata or a stripped "Source: X" line), links
-   to that site, or declares a cross-domain canonical URL on it.
+2. ``attribution-name`` / ``attribution-site`` / ``credit-line:<site>``: the copy credits another
+   member's site by name (in its metadata or a stripped "Source: X" line) or links to that site.
 3. ``carried-boilerplate:<site>``: the copy's raw text still carried site X's own disclaimer or
    footer (stripped later), so it came through X; a block naming X is X's even when extraction
    left it out of X's own page, unless it is a credit line ("Source: X").
 4. ``text-lineage``: relative to the origin, the copy reproduces another copy's particular edits
-   (a dropped paragraph, a changed title or sentence), so it came through that copy.
-5. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
+   (a dropped paragraph, a changed title or sentence), so it came through that copy. Edits that
+   copiers make on their own (straightened quotes, a "VIDEO:" tag or capitals in a title) are not
+   edits.
+5. ``canonical``: the copy declares a cross-domain canonical URL on another member: where the
+   piece is at home, which a copy of a copy keeps, so it says less about the page it came
+   through than a carried footer or a shared edit.
+6. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
    origin.
 
-The origin is the earliest member that no evidence gives an in-cluster parent; a member whose
-site's role is "aggregator" is the origin only when every such member is one.
+The origin is the earliest member that no evidence (tiers 1-3 and 5) gives an in-cluster parent;
+a member whose site's role is "aggregator" is the origin only when every such member is one.
+Publication times are intervals (a date-only time is its whole day, a missing one unknown); when
+they leave several members possibly first, the one the others' evidence points to most wins,
+then a dated one, an exact time over a day, then the first seen.
 
 The candidate edges are weighted tier-major and resolved into a tree with Edmonds' maximum
 branching (networkx), which drops the weaker side of contradicting claims and never makes a
 cycle. A copy whose credit line was itself copied from the page it came through (its attribution
 equals that page's) keeps the stronger carrier as parent. A copy that claims an earlier date than
-its evidenced source is flagged and its lag left unknown. A date-only time is uncertain within its
-day: it ties with any time that day, and ties are settled by first-seen (fetched_at) time.
+its evidenced source is flagged and its lag left unknown.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ EXCERPT = "excerpt"
 AGGREGATOR = "aggregator"
 # Reasons (boilerplate pattern names) of stripped blocks that credit a source.
 CREDIT_REASONS = frozenset({"attribution-line", "original-source", "continue-reading"})
+# Evidence tiers, strongest first: a weaker tier never outweighs a stronger one.
+LINK, CREDIT, CARRIED, LINEAGE, CANONICAL, TIME = 1, 2, 3, 4, 5, 6
 # Confidence of each kind of evidence when it stands alone.
 CONFIDENCE = {
     "attribution-link": 0.95,
@@ -240,14 +248,51 @@ def _safe_clean(url: str | None) -> str | None:
         return None
 
 
+# Typographic variants copiers change on their own: curly quotes, dashes, ellipses.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
+# A tag a copier puts before or after a headline ("VIDEO:", "WATCH -", "(PHOTOS)", "[UPDATED]").
+_TITLE_TAG = re.compile(r"^\s*(?:\w+\W*){1,3}?[:|\-–—]\s+|\s*[(\[][^()\[\]]{1,24}[)\]]\s*$")
+
+
 def _norm_line(line: str) -> str:
     return " ".join(line.casefold().split())
+
+
+def _lineage_line(line: str) -> str:
+    """A line as lineage compares it: case, spacing and typography folded."""
+    return _norm_line(line.translate(_TYPOGRAPHY))
+
+
+def _title_core(title: str, base: str) -> str:
+    """The title without a tag around the base headline: such tags say nothing of lineage."""
+    title, base = _lineage_line(title), _lineage_line(base)
+    core = base.rstrip(" .!?")
+    stripped = _TITLE_TAG.sub("", title)
+    for candidate in (title, stripped, _TITLE_TAG.sub("", stripped)):
+        if candidate.rstrip(" .!?") == core:
+            return base
+    return title
+
+
+def _ordered_lines(text: str | None) -> list[str]:
+    return [_lineage_line(line) for line in (text or "").split("\n")]
 
 
 def _lines(text: str | None) -> set[str]:
     return {
         norm
-        for norm in (_norm_line(line) for line in (text or "").split("\n"))
+        for norm in (_lineage_line(line) for line in (text or "").split("\n"))
         if len(norm.split()) >= MIN_LINE_WORDS
     }
 
@@ -325,18 +370,25 @@ def _attribution_claims(
     i, site = member["id"], member["site"]
     claims: list[_Claim] = []
     url, name = member.get("attribution_url"), member.get("attribution_name")
+    canonical = _safe_clean(member.get("canonical_url"))
+    if url and not name and _safe_clean(url) == canonical:
+        url = None  # extraction's stand-in for a missing credit: the canonical, weighed below
     found = directory.article(url) if url else None
     if found and found[0] != i:
         kind = "attribution-link" if found[1] == "url" else "attribution-link-canonical"
         evidence = "attribution-link" if found[1] == "url" else "attribution-link:via-canonical"
-        claims.append(_Claim(found[0], i, 1, CONFIDENCE[kind], evidence))
+        claims.append(_Claim(found[0], i, LINK, CONFIDENCE[kind], evidence))
     elif url and not found:
         target_site = site_id(url)
         source = directory.on_site(target_site, i) if target_site != site else None
         if source is not None:
             claims.append(
                 _Claim(
-                    source, i, 2, CONFIDENCE["attribution-site"], f"attribution-site:{target_site}"
+                    source,
+                    i,
+                    CREDIT,
+                    CONFIDENCE["attribution-site"],
+                    f"attribution-site:{target_site}",
                 )
             )
         elif target_site and target_site != site:
@@ -345,13 +397,15 @@ def _attribution_claims(
                 key, {"key": key, "url": url, "site": target_site, "name": name, "named_by": []}
             )
             ext["named_by"].append(i)
-            claims.append(_Claim(key, i, 1, CONFIDENCE["attribution-link"], "attribution-link"))
+            claims.append(_Claim(key, i, LINK, CONFIDENCE["attribution-link"], "attribution-link"))
     if name and not (url and (found or claims)):
         named_site = directory.site_named(name, site)
         source = directory.on_site(named_site, i) if named_site else None
         if source is not None:
             claims.append(
-                _Claim(source, i, 2, CONFIDENCE["attribution-name"], f"attribution-name:{name}")
+                _Claim(
+                    source, i, CREDIT, CONFIDENCE["attribution-name"], f"attribution-name:{name}"
+                )
             )
         elif not url and not _name_matches(name, directory.keys.get(site, set())):
             key = _external_key(None, name)
@@ -360,17 +414,21 @@ def _attribution_claims(
             )
             ext["named_by"].append(i)
             claims.append(
-                _Claim(key, i, 2, CONFIDENCE["attribution-name"], f"attribution-name:{name}")
+                _Claim(key, i, CREDIT, CONFIDENCE["attribution-name"], f"attribution-name:{name}")
             )
-    canonical = _safe_clean(member.get("canonical_url"))
+    # A cross-domain canonical tells where the piece is at home, not the page a copy came
+    # through (a copy of a copy keeps its source's canonical): weaker than carried footers
+    # and lineage, stronger than time.
     if canonical and site_id(canonical) not in ("", site):
         found = directory.article(canonical)
         if found and found[0] != i:
-            claims.append(_Claim(found[0], i, 2, CONFIDENCE["canonical"], "canonical"))
+            claims.append(_Claim(found[0], i, CANONICAL, CONFIDENCE["canonical"], "canonical"))
         else:
             source = directory.on_site(site_id(canonical), i)
             if source is not None:
-                claims.append(_Claim(source, i, 2, CONFIDENCE["canonical-site"], "canonical:site"))
+                claims.append(
+                    _Claim(source, i, CANONICAL, CONFIDENCE["canonical-site"], "canonical:site")
+                )
     return claims
 
 
@@ -385,7 +443,7 @@ def _credit_line_claims(members: dict[int, dict], directory: _Directory) -> list
                 source = directory.on_site(site, i)
                 if source is not None:
                     claims.append(
-                        _Claim(source, i, 2, CONFIDENCE["credit-line"], f"credit-line:{site}")
+                        _Claim(source, i, CREDIT, CONFIDENCE["credit-line"], f"credit-line:{site}")
                     )
     return claims
 
@@ -404,7 +462,8 @@ def _boilerplate_claims(members: dict[int, dict], directory: _Directory) -> list
     for i, blocks in removed.items():
         for block, reason in blocks.items():
             owned = owners.setdefault(block, set())
-            if reason == "site-repeat":
+            # A fragment ("U.S.", a name) repeats anywhere; a footer is a sentence.
+            if reason == "site-repeat" and len(block.split()) >= MIN_LINE_WORDS:
                 owned.add(members[i]["site"])
     for block in owners:
         owners[block] = directory.sites_mentioned(block) or owners[block]
@@ -439,12 +498,12 @@ def _boilerplate_claims(members: dict[int, dict], directory: _Directory) -> list
             shared, j = best
             confidence = min(0.85, CONFIDENCE["carried-boilerplate"] + 0.05 * (shared - 1))
             evidence = f"carried-boilerplate:{members[j]['site']}"
-            claims.append(_Claim(j, i, 3, confidence, evidence))
+            claims.append(_Claim(j, i, CARRIED, confidence, evidence))
     return claims
 
 
 def _headline(title: str | None) -> str:
-    return _norm_line(title or "").rstrip("?!.:")
+    return _lineage_line(title or "").rstrip("?!.:")
 
 
 def _edits(member: dict, origin: dict) -> set[tuple[str, str]]:
@@ -460,7 +519,12 @@ def _edits(member: dict, origin: dict) -> set[tuple[str, str]]:
     edits = {("+", line) for line in lines - base}
     if member.get("kind") != EXCERPT:
         edits |= {("-", line) for line in base - lines}
-    title, base_title = _norm_line(member.get("title") or ""), _norm_line(origin.get("title") or "")
+    else:  # where an excerpt stops: an excerpt of an excerpt stops at the same line
+        kept = [line for line in _ordered_lines(origin.get("text")) if line in lines]
+        if kept:
+            edits.add(("cut", kept[-1]))
+    base_title = _lineage_line(origin.get("title") or "")
+    title = _title_core(member.get("title") or "", base_title)
     if title and base_title and title != base_title:
         edits.add(("title", title))
     return edits
@@ -493,6 +557,9 @@ def _lineage_claims(
         for j, theirs in edits.items():
             if j == i or not theirs:
                 continue
+            their_excerpt = members[j].get("kind") == EXCERPT
+            if their_excerpt and not excerpt:
+                continue  # a whole copy did not come through an excerpt
             checkable = [e for e in theirs if not (excerpt and e[0] == "-")]
             if not checkable:
                 continue
@@ -501,12 +568,13 @@ def _lineage_claims(
                 for kind, value in checkable
                 if (kind == "+" and value in lines[i])
                 or (kind == "-" and value not in lines[i])
-                or (kind == "title" and ("title", value) in mine)
+                or (kind in ("title", "cut") and (kind, value) in mine)
             )
             if not reproduced or reproduced < LINEAGE_COVERAGE * len(checkable):
                 continue
-            # The one with more edits is downstream; equal edits: the earlier is the source.
-            if not excerpt and (
+            # The one with more edits is downstream; equal edits: the earlier is the source
+            # (an excerpt's edits are not comparable with a whole copy's).
+            if excerpt == their_excerpt and (
                 len(theirs) > len(mine) or (len(theirs) == len(mine) and not times.earlier(j, i))
             ):
                 continue
@@ -517,7 +585,7 @@ def _lineage_claims(
             shared = best[0]
             confidence = min(0.75, CONFIDENCE["text-lineage"] + 0.05 * shared)
             detail = f"text-lineage:{shared}-shared-edit" + ("s" if shared > 1 else "")
-            claims.append(_Claim(-best[2], i, 4, confidence, detail))
+            claims.append(_Claim(-best[2], i, LINEAGE, confidence, detail))
     return claims
 
 
@@ -531,7 +599,7 @@ def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) ->
             evidence = "earliest-published"
         else:
             evidence = "earliest-fetched"
-        claims.append(_Claim(origin_id, i, 5, CONFIDENCE[evidence], evidence))
+        claims.append(_Claim(origin_id, i, TIME, CONFIDENCE[evidence], evidence))
     return claims
 
 
@@ -544,22 +612,27 @@ def _drop_inherited(
     line too; that credit names the origin, but the copy came through the republisher. So when a
     copy credits X and also has evidence (a credit, carried boilerplate, lineage) for S, and S
     itself credits X, the copy came through S (unless S has the same evidence for coming
-    through the copy).
+    through the copy). Shared edits (lineage) weigh against a credit that names a site, not
+    against a link to a member's page.
     """
-    carriers: dict[int, set[int | str]] = {}
+    carriers: dict[int, dict[int | str, int]] = {}  # target -> source -> strongest tier
     credits: dict[int, set[int | str]] = {}
     for c in claims:
-        if c.tier <= 4:
-            carriers.setdefault(c.target, set()).add(c.source)
-        if c.tier <= 2:
+        if c.tier <= LINEAGE:
+            held = carriers.setdefault(c.target, {})
+            held[c.source] = min(c.tier, held.get(c.source, c.tier))
+        if c.tier <= CREDIT or c.tier == CANONICAL:
             credits.setdefault(c.target, set()).add(c.source)
     kept = []
     for c in claims:
-        if c.tier in (1, 2):
+        if c.tier in (LINK, CREDIT):
+            # Shared edits alone never outweigh the copy's own link to a member.
+            enough = CARRIED if c.tier == LINK else LINEAGE
             via = [
                 s
-                for s in carriers.get(c.target, ())
+                for s, tier in carriers.get(c.target, {}).items()
                 if isinstance(s, int)
+                and tier <= enough
                 and s != c.source
                 and c.source in credits.get(s, ())
                 # Two copies that each look like the other's source (excerpts of one page
@@ -584,7 +657,7 @@ def _merge(claims: list[_Claim]) -> dict[tuple[int | str, int], _Claim]:
             merged[key] = _Claim(c.source, c.target, c.tier, c.confidence, c.evidence)
             continue
         kept = merged[key]
-        if c.tier == 5:  # time adds nothing to page evidence
+        if c.tier == TIME:  # time adds nothing to page evidence
             continue
         if c.evidence.split(":")[0] in {e.split(":")[0] for e in kept.evidence.split("; ")}:
             continue
@@ -594,7 +667,7 @@ def _merge(claims: list[_Claim]) -> dict[tuple[int | str, int], _Claim]:
 
 
 def _weight(claim: _Claim) -> float:
-    return 1000.0 ** (6 - claim.tier) * (1 + claim.confidence)
+    return 1000.0 ** (TIME + 1 - claim.tier) * (1 + claim.confidence)
 
 
 def _best_parents(merged: dict[tuple[int | str, int], _Claim]) -> dict | None:
@@ -683,7 +756,12 @@ def trace(members: list[dict], links: list | None = None) -> Spread:
     originals = [i for i in roots if by_id[i].get("role") != AGGREGATOR]
     # Members the others' own evidence points to (credits, carried footers), for ties in time.
     credited = Counter(
-        source for source, _ in {(c.source, c.target) for c in strong if isinstance(c.source, int)}
+        source
+        for source, _ in {
+            (c.source, c.target)
+            for c in strong
+            if isinstance(c.source, int) and c.tier in (LINK, CREDIT, CANONICAL)
+        }
     )
     origin_id = times.earliest(originals or roots, credited)
 
@@ -711,7 +789,7 @@ def trace(members: list[dict], links: list | None = None) -> Spread:
         if definitely_before(target_time, source_time):
             flags.setdefault(target, []).append("claims-earlier-than-source")
             lag = None
-        elif lag == 0 and claim.tier < 5:
+        elif lag == 0 and claim.tier < TIME:
             flags.setdefault(target, []).append("same-time-as-source")
         spread.edges.append(
             {

@@ -108,6 +108,7 @@ _BLOCK_TAGS = frozenset(
     | {"footer", "aside", "section", "article", "header", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 _MAX_CREDIT_CHARS = 400
+_MAX_TEASER_CHARS = 800
 _NAME_END = re.compile(r"[.,;:|()\[\]»›→…]|\s[-–—]\s")
 _TITLE_SEP = re.compile(r"\s+[|\-–—:·•»]\s+")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=[/\-_.]|$)")
@@ -571,6 +572,8 @@ def _attribution(tree, url: str, page_site: str) -> tuple[str | None, str | None
             block_text = _text(block) if block is not None else ""
             if not block_text or len(block_text) > _MAX_CREDIT_CHARS:
                 continue
+            if _in_teaser(block, url, page_site):
+                continue  # another article's teaser, with its own credit line
             if rank == 2 and not phrase.match(block_text):
                 continue  # "Source:" must open the block
             found = _credit(block, block_text, match.group(0), rank, url, page_site)
@@ -580,6 +583,25 @@ def _attribution(tree, url: str, page_site: str) -> tuple[str | None, str | None
         if best is not None and best[0] == 0:
             break
     return (best[1], best[2]) if best else (None, None)
+
+
+def _in_teaser(block, url: str, page_site: str) -> bool:
+    """Whether a block sits in a sidebar or navigation, or in a list item or teaser that links
+    to another page of the same site (a related or most-read story, whose credit is its own)."""
+    if any(a.tag in ("aside", "nav") for a in block.iterancestors()):
+        return True
+    item = block if block.tag == "li" else next(block.iterancestors("li"), None)
+    for node in (block, item):
+        if node is None or len(_text(node)) > _MAX_TEASER_CHARS:
+            continue  # a page laid out as one list item is not a teaser
+        for a in node.iter("a"):
+            href = urljoin(url, (a.get("href") or "").strip())
+            if not href.startswith(("http://", "https://")):
+                continue
+            target = clean_url(href)
+            if site_id(target) == page_site and target != clean_url(url) and _text(a) != "":
+                return True
+    return False
 
 
 def _credit(

@@ -6,7 +6,6 @@ import json
 import random
 import re
 import unicodedata
-from collections import defaultdict
 from pathlib import Path
 
 import pytest

@@ -484,8 +484,10 @@ def test_excerpts_of_one_page_do_not_pass_their_credit_to_each_other():
     spread = trace(members, links)
     tree_of(spread, members)
     edges = edges_by_target(spread)
+    # Each keeps its own link (the first excerpt also reproduces the page's edit; the second's
+    # shared cut with the first does not outweigh its link).
     assert [(edges[i]["source_article_id"], edges[i]["evidence"]) for i in (3, 4)] == [
-        (2, "attribution-link"),
+        (2, "attribution-link; text-lineage:1-shared-edit"),
         (2, "attribution-link"),
     ]
 
@@ -510,3 +512,146 @@ def test_quick_branching_equals_edmonds(seed, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(spread, "_best_parents", lambda merged: None)
             assert quick == spread._branching(merged, nodes)
+
+
+# -- failure classes found on webs the project did not write --------------------------------------
+
+
+def test_a_copy_dated_to_the_day_does_not_take_the_origin_from_a_credited_timestamp():
+    # The origin shows a time; a copy shows only the day (or a copy of the source's date); a
+    # third credits the origin. Time cannot order the first two, the others' evidence does, and
+    # the first seen (crawl order) must not.
+    origin = "https://small-harbour.example/news/ferry-pier"
+    members = [
+        member(1, "aggone.example", published="2024-05-01", fetched_at="2024-05-10T00:00:00+00:00"),
+        member(2, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(3, "aggtwo.example", published="2024-05-01T20:00:00+00:00", attribution_url=origin),
+    ]
+    assert trace(members).origin_id == 2
+    # Nobody credits anyone: an exact time is more than a day, and a date more than none.
+    bare = [{**m, "attribution_url": None} for m in members]
+    assert trace(bare).origin_id == 2
+    undated = [{**bare[0], "published": None}, {**bare[1], "published": "2024-05-01"}]
+    assert trace(undated).origin_id == 2
+
+
+def test_a_canonical_on_the_origin_does_not_outweigh_the_footer_of_the_page_copied():
+    # A copy of a republished copy keeps its source's canonical (the origin) but carries the
+    # republisher's footer: it came through the republisher, which credits nobody itself.
+    origin = "https://small-harbour.example/news/ferry-pier"
+    footer = "Republished by Big Gazette readers for readers, with thanks to the writer."
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "biggazette.example",
+            published="2024-05-01T10:00:00+00:00",
+            removed=[(footer, "site-repeat")],
+        ),
+        member(
+            3,
+            "aggone.example",
+            published="2024-05-01T12:00:00+00:00",
+            canonical_url=origin,
+            removed=[(footer, "cross-site-repeat")],
+        ),
+    ]
+    edges = edges_by_target(trace(members))
+    assert edges[3]["source_article_id"] == 2
+    assert edges[3]["evidence"].startswith("carried-boilerplate:biggazette.example")
+    # With nothing carried, the canonical still beats time: and the origin is its target.
+    members[2]["removed"] = []
+    assert edges_by_target(trace(members))[3]["evidence"] == "canonical"
+
+
+def test_edits_copiers_make_on_their_own_are_not_lineage():
+    # Two copies straighten the quotes and tag the headline, each on its own; neither came
+    # through the other. A third drops a paragraph, and a fourth reproduces that drop: lineage.
+    curly = [p.replace("three", "“three”") for p in PARAGRAPHS]
+    straight = [p.replace("three", '"three"') for p in PARAGRAPHS]
+    members = [
+        member(
+            1, "small-harbour.example", published="2024-05-01T08:00:00+00:00", text="\n".join(curly)
+        ),
+        member(
+            2,
+            "aggone.example",
+            published="2024-05-01T09:00:00+00:00",
+            text="\n".join(straight),
+            title="VIDEO: " + TITLE,
+        ),
+        member(
+            3,
+            "aggtwo.example",
+            published="2024-05-01T10:00:00+00:00",
+            text="\n".join(straight),
+            title="VIDEO: " + TITLE.upper(),
+        ),
+        member(
+            4,
+            "aggthree.example",
+            published="2024-05-01T11:00:00+00:00",
+            text="\n".join(curly[:2] + curly[3:]),
+        ),
+        member(
+            5,
+            "aggfour.example",
+            published="2024-05-01T12:00:00+00:00",
+            text="\n".join(curly[:2] + curly[3:]),
+        ),
+    ]
+    edges = edges_by_target(trace(members))
+    assert edges[3]["source_article_id"] == 1, edges[3]
+    assert edges[5]["source_article_id"] == 4
+    assert edges[5]["evidence"].startswith("text-lineage")
+
+
+def test_an_excerpt_of_an_excerpt_came_through_it():
+    # Excerpts stop where they like; one that stops where another does came through it, and
+    # the credit line it carried from that excerpt (naming the origin) is the excerpt's.
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(
+            2,
+            "aggone.example",
+            published="2024-05-01T09:00:00+00:00",
+            kind="excerpt",
+            text="\n".join(PARAGRAPHS[:3]),
+            attribution_name="Small Harbour News",
+        ),
+        member(
+            3,
+            "aggtwo.example",
+            published="2024-05-01T10:00:00+00:00",
+            kind="excerpt",
+            text="\n".join(PARAGRAPHS[:2]),
+        ),
+        member(
+            4,
+            "aggthree.example",
+            published="2024-05-01T11:00:00+00:00",
+            kind="excerpt",
+            text="\n".join(PARAGRAPHS[:3]),
+            attribution_name="Small Harbour News",
+        ),
+    ]
+    edges = edges_by_target(trace(members))
+    assert edges[4]["source_article_id"] == 2
+    assert edges[3]["source_article_id"] == 1
+
+
+def test_a_short_fragment_repeated_by_a_site_is_not_its_footer():
+    # "U.S." stripped as a site repeat of one site and as a cross-site repeat on another page
+    # does not make that page a carrier of the first site's footer.
+    members = [
+        member(
+            1,
+            "small-harbour.example",
+            published="2024-05-01T08:00:00+00:00",
+            removed=[("U.S.", "cross-site-repeat")],
+        ),
+        member(2, "aggone.example", published="2024-05-01", removed=[("U.S.", "site-repeat")]),
+    ]
+    spread_ = trace(members)
+    assert spread_.origin_id == 1
+    assert not edges_by_target(spread_)[2]["evidence"].startswith("carried")

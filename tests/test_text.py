@@ -211,6 +211,26 @@ def test_strong_phrase_beats_source_line():
     assert got["attribution_name"] == "Tidewater Post"
 
 
+def test_credit_lines_of_other_articles_teasers_are_not_the_page_s():
+    # A "most read" sidebar and a related list quote other articles' openings, one of them an
+    # editor's note crediting another outlet: that is the teased article's credit, not ours.
+    teaser = (
+        "<li><a href='https://harbour.example/ferry-fares'>Ferry fares rise again</a> "
+        "<span>Editor's note: this piece first appeared on Tidewater Post.</span></li>"
+    )
+    html = page(body=f"<section class='related'><ul>{teaser}</ul></section>").replace(
+        "</article>", f"</article><aside><h3>Most read</h3><ol>{teaser}</ol></aside>"
+    )
+    got = extract(html, "https://harbour.example/green-cards")
+    assert (got["attribution_url"], got["attribution_name"]) == (None, None)
+    # The page's own credit is still read, wherever it sits in the article.
+    own = "<p>This story first appeared on <a href='https://tidewater.example/c'>Tidewater Post</a>.</p>"
+    got = extract(
+        html.replace("</article>", own + "</article>"), "https://harbour.example/green-cards"
+    )
+    assert got["attribution_name"] == "Tidewater Post"
+
+
 def test_cross_domain_canonical_is_a_weak_attribution():
     head = "<link rel='canonical' href='https://tidewater.example/green-cards/'>"
     got = extract(page(head=head), "https://harbour.example/green-cards")
