@@ -500,6 +500,11 @@ def _published(
         value = _iso(node.get("datetime"))
         if value:
             return value, "time-element"
+    datelines = _datelines(tree)
+    if any(map(_TIME_OF_DAY.search, datelines)):  # a time of day: more than htmldate's day
+        shown = _shown_date(datelines, _lang(tree, metas))
+        if shown:
+            return shown, "shown-text"
     try:
         # Markup-only search: the extensive one also dates pages by the links they list.
         value = find_date(tree, extensive_search=False, original_date=True)
@@ -508,6 +513,9 @@ def _published(
         value = None
     if value:
         return value, "htmldate"
+    shown = _shown_date(datelines, _lang(tree, metas)) if datelines else None
+    if shown:
+        return shown, "shown-text"
     match = _URL_DATE.search(urlsplit(url).path)
     if match:
         try:
@@ -515,6 +523,61 @@ def _published(
         except ValueError:
             pass
     return None, None
+
+
+# Where pages show their dateline: <time> without a machine-readable value, and the class names
+# the common publishing systems give it (WordPress "entry-date"/"posted-on", "byline", "dateline",
+# "article-meta" ...).
+_DATELINE_XPATH = (
+    "//time[not(@datetime)] | //*[self::span or self::div or self::p or self::small or self::li]"
+    "[contains(@class, 'date') or contains(@class, 'time') or contains(@class, 'publish')"
+    " or contains(@class, 'posted') or contains(@class, 'byline') or contains(@class, 'meta')"
+    " or @itemprop='datePublished']"
+)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}\s?[:h.]\s?\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+_MAX_DATELINE_CHARS = 160
+
+
+def _datelines(tree) -> list[str]:
+    """Short texts where the page may show its date in words (each holding a year)."""
+    texts = []
+    for node in tree.xpath(_DATELINE_XPATH)[:8]:
+        text = _text(node)
+        if text and len(text) <= _MAX_DATELINE_CHARS and _YEAR.search(text):
+            texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
+def _shown_date(texts: list[str], lang: str | None) -> str | None:
+    """The publication time a page shows in words, in its language: 'Publié le 3 mars 2017 à
+    14h20', 'March 3, 2017 2:20 pm EST'. ISO 8601 with the time and offset where shown, the date
+    alone where only a date is; the earliest of the dateline (published before updated).
+
+    Parsed by dateparser (any language, time zones by name or offset); it is slow, so it is
+    asked only about short datelines holding a year, in the page's language."""
+    from dateparser.search import search_dates  # a second to import: only when a page needs it
+
+    languages = [lang, "en"] if lang and lang != "en" else ["en"]
+    found = []
+    for text in texts:
+        try:
+            matches = search_dates(text, languages=languages, settings=_DATEPARSER) or []
+        except Exception as err:  # noqa: BLE001 - a heuristic; a crash must not lose the article
+            log.debug("dateparser failed on %r: %s", text, err)
+            continue
+        for matched, moment in matches:
+            if _YEAR.search(matched) and 1990 <= moment.year <= date.today().year + 1:
+                found.append((matched, moment))
+    if not found:
+        return None
+    matched, moment = min(found, key=lambda m: m[1].replace(tzinfo=None))
+    if not _TIME_OF_DAY.search(matched):
+        return moment.date().isoformat()
+    return moment.replace(microsecond=0).isoformat()
+
+
+_DATEPARSER = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month", "year"]}
 
 
 def _time_elements(tree) -> Iterator:

@@ -323,3 +323,27 @@ def test_reader_comments_are_not_text(thread):
     )
     lines = extract(page(body=comments), "https://h.example/green-cards")["raw_text"].split("\n")
     assert lines == list(FILLER)
+
+
+@pytest.mark.parametrize(
+    "lang, dateline, published",
+    [
+        ("fr", "Publié le 3 mars 2017 à 14h20", "2017-03-03T14:20:00"),
+        ("de", "Veröffentlicht am 3. März 2017, 14:20 Uhr MEZ", "2017-03-03T14:20:00+01:00"),
+        (
+            "en",
+            "By Ann Lee · March 3, 2017 at 2:20 pm EST · Updated March 4, 2017 9:00 am",
+            "2017-03-03T14:20:00-05:00",
+        ),
+        ("es", "Publicado el 3 de marzo de 2017", "2017-03-03"),
+    ],
+)
+def test_a_dateline_in_words_gives_the_time_and_offset_it_shows(lang, dateline, published):
+    # No machine-readable date: the page's own dateline, in its language, is read with its
+    # time of day and zone; the published time, not the updated one.
+    html = page(body="").replace(
+        "<h1>Green cards</h1>", f"<h1>Green cards</h1><div class='byline'>{dateline}</div>"
+    )
+    html = html.replace("lang='en'", f"lang='{lang}'")
+    got = extract(html, "https://harbour.example/green-cards")
+    assert (got["published"], got["published_source"]) == (published, "shown-text")
