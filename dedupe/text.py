@@ -373,8 +373,13 @@ def _title(tree, article_ld: dict, metas: dict[str, str], page_site: str) -> str
     site_names = {_compact(n) for n in _names(article_ld.get("publisher")) if n}
     site_names |= {_compact(metas.get(k, "")) for k in ("og:site_name", "application-name")}
     site_names |= {_compact(page_site), _compact(page_site.rsplit(".", 1)[0])}
+    site_names |= {_compact(label) for label in page_site.split(".") if len(label) >= 5}
     site_names.discard("")
-    h1 = next((t for t in (_text(h) for h in tree.iter("h1")) if t), None)
+    # The headline's <h1>: not a logo or masthead <h1> that holds the site's name.
+    h1 = next(
+        (t for t in (_text(h) for h in tree.iter("h1")) if t and not _names_site(t, site_names)),
+        None,
+    )
     title_tag = _text(tree.find(".//title")) if tree.find(".//title") is not None else None
     for candidate, is_title_tag in (
         (metas.get("og:title"), False),
@@ -387,14 +392,36 @@ def _title(tree, article_ld: dict, metas: dict[str, str], page_site: str) -> str
     return None
 
 
+def _names_site(segment: str, site_names: set[str], loose: bool = True) -> bool:
+    """Whether a title segment is the site's name: equal to a known name (a leading "the"
+    aside), or holding the host's main label ("Levant Media Center" on levantmedia.org)."""
+    key = _compact(segment)
+    if not key:
+        return False
+    bare = key[3:] if key.startswith("the") and len(key) > 6 else key
+    if key in site_names or bare in site_names:
+        return True
+    return (
+        loose
+        and len(segment.split()) <= 6
+        and any(
+            len(name) >= 5 and (name in bare or (len(bare) >= 5 and bare in name))
+            for name in site_names
+        )
+    )
+
+
 def _cut_site_name(title: str, site_names: set[str], is_title_tag: bool) -> str:
+    head, colon, rest = title.partition(": ")
+    if colon and rest and _names_site(head, site_names):  # "Site Name: Headline"
+        return rest.strip()
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
         return title
     seps = _TITLE_SEP.findall(title)
-    if _compact(parts[-1]) in site_names:
+    if _names_site(parts[-1], site_names):
         return title[: title.rfind(seps[-1])].strip()
-    if _compact(parts[0]) in site_names:
+    if _names_site(parts[0], site_names):
         return title[title.find(seps[0]) + len(seps[0]) :].strip()
     if is_title_tag and seps[-1].strip() == "|":
         return title[

@@ -347,3 +347,31 @@ def test_a_dateline_in_words_gives_the_time_and_offset_it_shows(lang, dateline, 
     html = html.replace("lang='en'", f"lang='{lang}'")
     got = extract(html, "https://harbour.example/green-cards")
     assert (got["published"], got["published_source"]) == (published, "shown-text")
+
+
+@pytest.mark.parametrize(
+    "head, masthead, title",
+    [
+        # The site's name after a dash in og:title, named only by the host.
+        ("<meta property='og:title' content='Ferry fares rise again - Tidewater Post'>", "", None),
+        # A masthead <h1> holding the site's name above the headline's own <h1>.
+        ("", "<header><h1>Tidewater Post</h1></header>", None),
+        # "The" before a name the metadata gives without it.
+        (
+            "<meta property='og:site_name' content='Tidewater Post'>"
+            "<meta property='og:title' content='The Tidewater Post: Ferry fares rise again'>",
+            "",
+            None,
+        ),
+    ],
+)
+def test_the_title_leaves_out_the_site_name(head, masthead, title):
+    html = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Ferry fares rise again</title>{head}</head><body>{masthead}<article>"
+        "<h1>Ferry fares rise again</h1>"
+        + "".join(f"<p>{p}</p>" for p in FILLER)
+        + "</article></body></html>"
+    )
+    got = extract(html, "https://www.tidewaterpost.example/2017/03/ferry-fares")
+    assert got["title"] == (title or "Ferry fares rise again")
