@@ -50,9 +50,15 @@ CROSSPOST_EXTRACT_WORKERS = ""
 CONCURRENT_ITEMS = 16
 
 # Retries wait RETRY_BACKOFF_BASE * 2^(n-1) seconds (at most RETRY_BACKOFF_MAX) before retry n.
+# Scope and robots.txt: requests and redirects stay on their site; RFC 9309's reading of a
+# robots.txt that answers 4xx (allow all) or 5xx (disallow all).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.SiteScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RFC9309RobotsTxtMiddleware": 100,
 }
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0

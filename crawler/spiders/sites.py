@@ -71,7 +71,9 @@ class SitesSpider(scrapy.Spider):
             if home:
                 yield home.replace(meta={**meta, "home": True})
             robots = urljoin(site.url, "/robots.txt")
-            yield scrapy.Request(robots, callback=self.parse_robots, meta=meta, priority=10)
+            yield scrapy.Request(
+                robots, callback=self.parse_robots, errback=self.failed, meta=meta, priority=10
+            )
             for feed in site.feeds:
                 yield scrapy.Request(urljoin(site.url, feed), callback=self.parse_feed, meta=meta)
             for sitemap in site.sitemaps:
