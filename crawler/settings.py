@@ -21,6 +21,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+# A gzipped sitemap may grow to this once decompressed (sitemaps.org's limit); beyond, it is a
+# bomb or not a sitemap, and is skipped (crosspost/skipped/sitemap-too-large).
+CROSSPOST_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
