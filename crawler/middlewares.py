@@ -9,12 +9,13 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.defer import deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from dedupe.errors import StoreError
 from dedupe.urls import site_id
 
 logger = logging.getLogger(__name__)
@@ -139,3 +140,39 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             if urlparse_cached(request).netloc in self.unreachable:
                 self._stats.inc_value("crosspost/skipped/robots-unreachable")
             raise
+
+
+# -- a store that cannot be written ------------------------------------------------------------
+
+STORE_FAILED = "store-failed"
+
+
+def stop_for_store_error(crawler, err: StoreError) -> None:
+    """The database cannot be written (disk full, I/O error): stop the crawl now, once.
+
+    Everything after the first failure would fail too; the message goes in the stats for the
+    command line to print as its one error line. Writes already committed stay.
+    """
+    if crawler.stats.get_value("crosspost/store_error"):
+        return
+    crawler.stats.set_value("crosspost/store_error", str(err))
+    logger.debug("stopping the crawl: %s", err)
+    deferred_from_coro(crawler.engine.close_spider_async(reason=STORE_FAILED))
+
+
+class StoreErrorMiddleware:
+    """Spider middleware: a callback that cannot record a page in the store stops the crawl
+    (instead of a traceback per page while the crawl goes on fetching)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        if isinstance(exception, StoreError):
+            stop_for_store_error(self.crawler, exception)
+            return []
+        return None

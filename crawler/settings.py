@@ -40,6 +40,8 @@ CROSSPOST_DB = "crosspost.db"
 CROSSPOST_MAX_PAGES = 5000
 
 ITEM_PIPELINES = {"crawler.pipelines.ArticlePipeline": 300}
+# A database that cannot be written (disk full) stops the crawl instead of failing page by page.
+SPIDER_MIDDLEWARES = {"crawler.middlewares.StoreErrorMiddleware": 10}
 EXTENSIONS = {"crawler.progress.Progress": 500}
 CROSSPOST_PROGRESS = True
 
