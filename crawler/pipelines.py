@@ -70,6 +70,12 @@ class ArticlePipeline:
         except StoreError as err:
             stop_for_store_error(self.crawler, err)
             raise DropItem(f"{STORE_FAILED}: {item['url']}") from err
+        except DropItem:
+            raise
+        except Exception as err:  # a bug, not the page: Scrapy logs it (QuietDrops: no HTML)
+            self.stats.inc_value("crosspost/errors")
+            self.stats.inc_value(f"crosspost/errors/pipeline-{type(err).__name__}")
+            raise
 
     async def _process_item(self, item):
         args = (
