@@ -93,7 +93,7 @@ def servers():
         server.close()
 
 
-def crawl(servers: dict[str, Server], tmp_path, db_name: str = "scope.db"):
+def crawl(servers: dict[str, Server], tmp_path, db_name: str = "scope.db", retries: int = 0):
     site = servers["site"]
     sites = tmp_path / "sites.toml"
     sites.write_text(f'[[sites]]\nname = "Scope"\nurl = "{site.url}"\n')
@@ -108,7 +108,9 @@ def crawl(servers: dict[str, Server], tmp_path, db_name: str = "scope.db"):
         "-s",
         f"CROSSPOST_HOSTS={json.dumps(hosts)}",
         "-s",
-        "RETRY_TIMES=0",
+        f"RETRY_TIMES={retries}",
+        "-s",
+        "RETRY_BACKOFF_BASE=0.2",
         timeout=120,
     )
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
@@ -173,6 +175,25 @@ def test_robots_txt_answering_5xx_disallows_everything_until_it_answers(servers,
     result, store, stats = crawl(servers, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert store.known_urls() == {site.url + "good"}
+
+
+def test_robots_txt_failing_once_is_asked_again_within_the_run(servers, tmp_path):
+    site = servers["site"]
+    answers = [page(b"busy\n", 503, "text/plain"), page(b"User-agent: *\nAllow: /\n")]
+    site.routes.update(
+        {
+            "/": page(b"<html><body><a href='/good'>a</a></body></html>"),
+            "/robots.txt": lambda handler: (answers.pop(0) if len(answers) > 1 else answers[0])(
+                handler
+            ),
+            "/good": page(ARTICLE),
+        }
+    )
+    result, store, stats = crawl(servers, tmp_path, retries=1)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert site.requests[:2] == ["/robots.txt", "/robots.txt"]  # the 503, then the retry
+    assert store.known_urls() == {site.url + "good"}
+    assert not any(k.startswith("crosspost/errors/robots-") for k in stats), stats
 
 
 def test_robots_txt_that_cannot_be_fetched_disallows_everything(servers, tmp_path):
