@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import gzip
+import logging
 import re
+import struct
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 # Where sites usually keep these when nothing announces them.
@@ -84,23 +87,47 @@ def feed_item_urls(body: bytes) -> list[str]:
     return [u.strip() for u in urls if u.strip()]
 
 
-def sitemap_body(body: bytes) -> bytes:
-    """The XML of a sitemap, gunzipped when it came compressed."""
-    if body[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(body)
-        except OSError:
-            return b""
-    return body
+# sitemaps.org's limits for one sitemap: 50 MB uncompressed, 50,000 URLs. Reading more of a
+# sitemap that breaks them would stall the crawl (about 10 s per 200,000 URLs, all in the reactor).
+SITEMAP_MAXSIZE = 50 * 1024 * 1024
+SITEMAP_MAXURLS = 50_000
+
+log = logging.getLogger(__name__)
 
 
-def sitemap_entries(body: bytes) -> tuple[str, list[str]]:
-    """('sitemapindex' | 'urlset', locations); ('', []) when the body is not a sitemap."""
+class SitemapTooLarge(ValueError):
+    """A compressed sitemap that grows past the size limit (a gzip bomb, or just too big)."""
+
+
+def sitemap_body(body: bytes, max_size: int = SITEMAP_MAXSIZE) -> bytes:
+    """The XML of a sitemap, gunzipped (at most max_size bytes) when it came compressed."""
+    if body[:2] != b"\x1f\x8b":
+        return body
     try:
-        sitemap = Sitemap(sitemap_body(body))
+        return gunzip(body, max_size=max_size)
+    except (OSError, EOFError, struct.error):  # not gzip after all, or broken from the start
+        return b""
+    except ValueError as err:  # scrapy's _DecompressionMaxSizeExceeded
+        raise SitemapTooLarge(f"over {max_size} bytes once decompressed") from err
+
+
+def sitemap_entries(body: bytes, max_size: int = SITEMAP_MAXSIZE) -> tuple[str, list[str]]:
+    """('sitemapindex' | 'urlset', locations); ('', []) when the body is not a sitemap.
+
+    At most SITEMAP_MAXURLS locations (the first ones). Raises SitemapTooLarge when a
+    compressed body would decompress to more than max_size bytes.
+    """
+    xml = sitemap_body(body, max_size)
+    try:
+        sitemap = Sitemap(xml)
     except Exception:  # lxml raises several kinds on non-XML; all mean "not a sitemap"
         return "", []
-    return sitemap.type, [entry["loc"] for entry in sitemap if entry.get("loc")]
+    entries = islice((entry["loc"] for entry in sitemap if entry.get("loc")), SITEMAP_MAXURLS + 1)
+    locations = list(entries)
+    if len(locations) > SITEMAP_MAXURLS:
+        log.warning("a sitemap lists over %d URLs: only the first ones are read", SITEMAP_MAXURLS)
+        del locations[SITEMAP_MAXURLS:]
+    return sitemap.type, locations
 
 
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:

@@ -16,6 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from scrapy.exceptions import DropItem
 
 from crawler.extraction import leave_with_parent, process_page
+from crawler.middlewares import STORE_FAILED, stop_for_store_error
+from dedupe.errors import StoreError
 from dedupe.store import now
 
 
@@ -61,6 +63,21 @@ class ArticlePipeline:
         return DropItem(f"{reason}: {item['url']}")
 
     async def process_item(self, item):
+        if self.stats.get_value("crosspost/store_error"):  # stopping: the store cannot be written
+            raise DropItem(f"{STORE_FAILED}: {item['url']}")
+        try:
+            return await self._process_item(item)
+        except StoreError as err:
+            stop_for_store_error(self.crawler, err)
+            raise DropItem(f"{STORE_FAILED}: {item['url']}") from err
+        except DropItem:
+            raise
+        except Exception as err:  # a bug, not the page: Scrapy logs it (QuietDrops: no HTML)
+            self.stats.inc_value("crosspost/errors")
+            self.stats.inc_value(f"crosspost/errors/pipeline-{type(err).__name__}")
+            raise
+
+    async def _process_item(self, item):
         args = (
             item["html"],
             item["url"],

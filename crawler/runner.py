@@ -13,7 +13,7 @@ from crawler import settings as default_settings
 from crawler.sitelist import SiteConfig
 from crawler.spiders.sites import SitesSpider
 from crawler.state import SQLiteCrawlState
-from dedupe.errors import InputError
+from dedupe.errors import InputError, StoreError
 from dedupe.store import Store
 
 
@@ -73,5 +73,8 @@ def run_crawl(
         status = "finished" if reason == "finished" else str(reason)
     finally:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        store.finish_run(run_id, status, stats)
+        try:
+            store.finish_run(run_id, status, stats)
+        except StoreError as err:  # the disk that stopped the crawl is still full
+            stats.setdefault("crosspost/store_error", str(err))
     return stats

@@ -21,6 +21,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+# A gzipped sitemap may grow to this once decompressed (sitemaps.org's limit); beyond, it is a
+# bomb or not a sitemap, and is skipped (crosspost/skipped/sitemap-too-large).
+CROSSPOST_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -37,6 +40,8 @@ CROSSPOST_DB = "crosspost.db"
 CROSSPOST_MAX_PAGES = 5000
 
 ITEM_PIPELINES = {"crawler.pipelines.ArticlePipeline": 300}
+# A database that cannot be written (disk full) stops the crawl instead of failing page by page.
+SPIDER_MIDDLEWARES = {"crawler.middlewares.StoreErrorMiddleware": 10}
 EXTENSIONS = {"crawler.progress.Progress": 500}
 CROSSPOST_PROGRESS = True
 
@@ -50,9 +55,15 @@ CROSSPOST_EXTRACT_WORKERS = ""
 CONCURRENT_ITEMS = 16
 
 # Retries wait RETRY_BACKOFF_BASE * 2^(n-1) seconds (at most RETRY_BACKOFF_MAX) before retry n.
+# Scope and robots.txt: requests and redirects stay on their site; RFC 9309's reading of a
+# robots.txt that answers 4xx (allow all) or 5xx (disallow all).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.SiteScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RFC9309RobotsTxtMiddleware": 100,
 }
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,21 @@ def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _patterns(table: dict, where: str, name: str) -> tuple[str, ...]:
+    """The site's own boilerplate regexes, each checked here so a typo stops the crawl before it
+    starts (compiled as dedupe.boilerplate compiles them)."""
+    patterns = _strings(table, "boilerplate", where)
+    for pattern in patterns:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as err:
+            raise InputError(
+                f"{where} ({name}): boilerplate pattern {pattern!r} is not a valid regular "
+                f"expression ({err}); fix or remove it"
+            ) from err
+    return patterns
+
+
 def _parse_site(table: object, where: str) -> SiteConfig:
     if not isinstance(table, dict):
         raise InputError(f"{where}: expected a [[sites]] table")
@@ -68,7 +84,7 @@ def _parse_site(table: object, where: str) -> SiteConfig:
         feeds=_strings(table, "feeds", where),
         sitemaps=_strings(table, "sitemaps", where),
         max_pages=max_pages,
-        boilerplate=_strings(table, "boilerplate", where),
+        boilerplate=_patterns(table, where, name.strip()),
     )
 
 

@@ -117,6 +117,8 @@ def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
         f"{errors} errors, finish reason: {stats.get('finish_reason', 'unknown')}"
     )
     store.close()
+    if stats.get("crosspost/store_error"):  # disk full: nothing more can be stored, not even
+        fail(stats["crosspost/store_error"], EXIT_FAILED)  # by `run`'s clustering
     return stats
 
 

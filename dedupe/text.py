@@ -73,6 +73,10 @@ _FEED_ROOT = re.compile(
     re.I | re.S,
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Control characters (all but \t \n \r) and U+FFFE/U+FFFF: invisible on a page, but one of them
+# makes trafilatura find no text at all. Vertical tab and form feed are whitespace; the rest go.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF)}
+_CONTROLS |= {0x0B: " ", 0x0C: " "}
 # Reader comment threads under names trafilatura does not know (it drops id/class "comment...").
 _COMMENT_THREADS = lxml.etree.XPath(
     "//*[self::div or self::section or self::ol or self::ul][{}]".format(
@@ -151,7 +155,7 @@ def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[
     Bytes are decoded from the declared charset, else UTF-8, else cp1252. Raises NotAnArticle with
     reason "empty", "too-large", "binary", "not-html", "bad-encoding" or "no-main-text".
     """
-    text = _decode(html, max_bytes)
+    text = _decode(html, max_bytes).translate(_CONTROLS)
     tree = _parse(text)
     page_site = site_id(url)
     data = _structured(tree, url)

@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from dedupe.store import Store
 
@@ -40,6 +42,38 @@ def test_bad_setting(tmp_path):
     sites.write_text("[[sites]]\nurl = 'http://a.test/'\n")
     result = run("crawl", str(sites), "--db", str(tmp_path / "x.db"), "-s", "NOEQUALS")
     assert_one_line_error(result, "NAME=VALUE")
+
+
+def test_invalid_boilerplate_regex_stops_before_any_fetch(tmp_path):
+    requests = []
+
+    class Counting(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            requests.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        home = f"http://127.0.0.1:{server.server_port}/"
+        sites = tmp_path / "sites.toml"
+        sites.write_text(
+            f'[[sites]]\nname = "Fine"\nurl = "{home}"\n'
+            f'[[sites]]\nname = "Harbor Herald"\nurl = "http://herald.test/"\n'
+            'boilerplate = ["^Read more", "^Support (our"]\n'
+        )
+        db = tmp_path / "x.db"
+        result = run("run", str(sites), "--db", str(db))
+    finally:
+        server.shutdown()
+    assert result.returncode == 2
+    assert_one_line_error(result, "site 2 (Harbor Herald)", "'^Support (our'")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert requests == []
+    assert not db.exists()
 
 
 def test_unwritable_db_path(tmp_path):

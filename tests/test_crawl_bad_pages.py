@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -104,3 +106,44 @@ def test_unusable_pages_are_skipped_with_reasons_and_the_crawl_goes_on(bad_site,
     assert reasons.get("bad-encoding", 0) + reasons.get("no-main-text", 0) == 1, reasons
     assert reasons.get("http-404") == 1  # /missing: a broken link of the site, not our error
     assert "crosspost/errors" not in stats
+
+
+CRAWL_WITH_BROKEN_PATTERN = """
+import json, sys
+from crawler.runner import run_crawl
+from crawler.sitelist import SiteConfig
+from crosspost.cli import setup_logging
+from dedupe.store import Store
+
+setup_logging(verbose=False)
+
+# sites.toml refuses such a pattern; built here directly, it stands for any bug in the pipeline.
+site = SiteConfig(name="Bad pages", url=sys.argv[1], boilerplate=("^Support (our",))
+overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 0,
+             "DOWNLOAD_MAXSIZE": 200000,
+             "CROSSPOST_HOSTS": json.loads(sys.argv[3])}
+stats = run_crawl([site], Store(sys.argv[2]), overrides)
+print(json.dumps({k: v for k, v in stats.items() if k.startswith("crosspost/errors")}))
+"""
+
+
+def test_a_failing_pipeline_is_counted_and_logged_without_the_page(bad_site, tmp_path):
+    home, hosts = bad_site
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRAWL_WITH_BROKEN_PATTERN,
+            home,
+            str(tmp_path / "x.db"),
+            json.dumps(hosts),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    errors = json.loads(result.stdout.splitlines()[-1])
+    assert errors.get("crosspost/errors/pipeline-InputError", 0) >= 1, errors
+    assert f"Error processing {home}good" in result.stderr
+    assert "parish council" not in result.stderr  # the page's text is not in the log

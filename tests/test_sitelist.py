@@ -36,6 +36,10 @@ boilerplate = ["^Support independent journalism"]
         ('[[sites]]\nurl = "https://x.org/"\nfeeds = [1]', "'feeds' must be a list of strings"),
         ('[[sites]]\nurl = "https://x.org/"\ncolour = "red"', "unknown key"),
         ('[[sites]]\nurl = "https://x.org/"\n[[sites]]\nurl = "https://www.x.org/a"', "same site"),
+        (
+            '[[sites]]\nurl = "https://x.org/"\nboilerplate = ["^ok", "^Support (us"]',
+            r"site 1 \(x.org\): boilerplate pattern '\^Support \(us' is not a valid regular",
+        ),
     ],
 )
 def test_malformed_sites_file_names_the_problem(text, message):

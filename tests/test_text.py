@@ -109,6 +109,25 @@ def test_cp1252_page_decodes_quotes():
     assert "“We were told this was the year,”" in extract(html, truth["url"])["raw_text"]
 
 
+def test_control_characters_in_a_paragraph_keep_the_article():
+    html, truth = load("controlchars")
+    assert all(c in html for c in (b"\x01", b"\x08", b"\x1b", b"\x0c"))  # really in the fixture
+    got = extract(html, truth["url"])
+    assert got["title"] == truth["title"]
+    assert got["raw_text"].split("\n")[: len(truth["body"])] == truth["body"]
+
+
+@pytest.mark.parametrize(
+    "char", [chr(c) for c in (*range(1, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF)]
+)
+def test_any_control_character_is_cleaned_not_fatal(char):
+    paragraph = "Harbour staff said the new timetable cards arrive on Friday."
+    html = page(body=f"<p>Harbour staff said the new{char} timetable cards arrive on Friday.</p>")
+    raw_text = extract(html, "https://h.example/x")["raw_text"]
+    assert paragraph in raw_text.split("\n")
+    assert char not in raw_text
+
+
 def _cafe(meta: str = "") -> str:
     return page(body="<p>Caf\u00e9 owners met on Tuesday.</p>").replace(
         "<meta charset='utf-8'>", meta
