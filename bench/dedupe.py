@@ -24,7 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -88,10 +88,12 @@ class Writer:
 def generate(articles: int, seed: int = 5, start_piece: int = 0, sites: int | None = None):
     """JSON-lines records (url, site, title, published, text, piece) with copies and excerpts.
 
-    About 45% of pieces have copies (1-8, edited 0-4% of words, with the copier's disclaimer)
-    and a third of those also excerpts (the first 30-50% with a "continue reading" line). Every
+    About 45% of pieces have copies (1-8, edited 0-4% of words, with the copier's disclaimer),
+    a third of those also excerpts (the first 30-50% with a "continue reading" line) and a third
+    excerpts of the middle (2-4 consecutive paragraphs, neither the first nor the last). Every
     site adds a footer to its pages, which boilerplate learning must strip; some pieces quote a
-    paragraph of an earlier piece (hard negatives: shared text, different pieces).
+    paragraph of an earlier piece (hard negatives: shared text, different pieces). `kind` says
+    which of origin, copy, excerpt and middle a record is.
     """
     w = Writer(seed + start_piece)
     rng = w.rng
@@ -123,6 +125,7 @@ def generate(articles: int, seed: int = 5, start_piece: int = 0, sites: int | No
                     "published": f"2026-10-{day:02d}T{n % 24:02d}:00:00+00:00",
                     "text": "\n".join([*paragraphs, *footers[host]]),
                     "piece": f"p{piece_no}",
+                    "kind": kind,
                 }
             )
 
@@ -137,12 +140,19 @@ def generate(articles: int, seed: int = 5, start_piece: int = 0, sites: int | No
                     host = hosts[int(rng.integers(n_sites))]
                     cut = max(2, int(len(body) * rng.uniform(0.3, 0.5)))
                     add(host, [*body[:cut], f"Continue reading at {origin}"], "excerpt", n)
+            if rng.random() < 0.33:
+                for n in range(1, int(rng.integers(2, 4))):
+                    host = hosts[int(rng.integers(n_sites))]
+                    size = int(rng.integers(2, 5))
+                    first = int(rng.integers(1, max(2, len(body) - size)))
+                    middle = body[first : first + size]
+                    add(host, [*middle, f"Continue reading at {origin}"], "middle", n)
     return records[:articles]
 
 
 def from_isot(folder: Path, seed: int = 5) -> list[dict]:
-    """Pieces from the ISOT CSVs (one row, one piece), with copies and excerpts derived as in
-    generate(); sentences are grouped three to a line."""
+    """Pieces from the ISOT CSVs (one row, one piece), with copies and excerpts (of the start and
+    of the middle) derived as in generate(); sentences are grouped three to a line."""
     w = Writer(seed)
     rng = w.rng
     records: list[dict] = []
@@ -164,6 +174,7 @@ def from_isot(folder: Path, seed: int = 5) -> list[dict]:
                             "title": title,
                             "text": "\n".join(paragraphs),
                             "piece": piece,
+                            "kind": kind,
                         }
                     )
 
@@ -176,7 +187,27 @@ def from_isot(folder: Path, seed: int = 5) -> list[dict]:
                     if rng.random() < 0.33 and len(body) >= 4:
                         cut = max(2, int(len(body) * rng.uniform(0.3, 0.5)))
                         add(hosts[int(rng.integers(len(hosts)))], body[:cut], "excerpt", 1)
+                    if rng.random() < 0.33 and len(body) >= 5:
+                        size = int(rng.integers(2, 4))
+                        first = int(rng.integers(1, max(2, len(body) - size)))
+                        middle = body[first : first + size]
+                        add(hosts[int(rng.integers(len(hosts)))], middle, "middle", 1)
     return records
+
+
+def excerpts_found(found: list[list[str]], records: list[dict]) -> dict[str, tuple[int, int]]:
+    """Per kind of excerpt (excerpt: of the start, middle), how many share a cluster with
+    their piece's origin, of how many."""
+    cluster_of = {url: i for i, urls in enumerate(found) for url in urls}
+    origin = {r["piece"]: r["url"] for r in records if r.get("kind") == "origin"}
+    out: dict[str, tuple[int, int]] = {}
+    for kind in ("excerpt", "middle"):
+        urls = [(r["url"], origin.get(r["piece"])) for r in records if r.get("kind") == kind]
+        hits = sum(
+            1 for url, home in urls if url in cluster_of and cluster_of[url] == cluster_of.get(home)
+        )
+        out[kind] = (hits, len(urls))
+    return out
 
 
 def truth_of(records: list[dict]) -> list[set[str]]:
@@ -190,7 +221,7 @@ def truth_of(records: list[dict]) -> list[set[str]]:
 
 
 def project_path(records: list[dict], params: signatures.SignatureParams) -> tuple[list, dict]:
-    """Sign (full + prefix), LSH candidates, verify (with site repeats), cluster."""
+    """Sign (full, prefix, windows), LSH candidates, verify (with site repeats), cluster."""
     seconds: dict[str, float] = {}
     t = time.perf_counter()
     sites = {i: r["site"] for i, r in enumerate(records)}
@@ -198,7 +229,7 @@ def project_path(records: list[dict], params: signatures.SignatureParams) -> tup
     seconds["sign"], t = time.perf_counter() - t, time.perf_counter()
     ids = list(range(len(records)))
     pairs = index.LSHIndex(index.MemoryBuckets(), params).candidates(
-        ids, prof.signatures, prof.prefix_signatures
+        ids, prof.signatures, prof.prefix_signatures, prof.windows
     )
     seconds["candidates"], t = time.perf_counter() - t, time.perf_counter()
     shingle_sets = dict(enumerate(prof.shingle_sets))
@@ -266,7 +297,10 @@ def compare(records: list[dict], params: signatures.SignatureParams, repeat: int
     """Both paths, `repeat` times each in turn; the fastest run of each is compared (as timeit
     does: slower runs measure the machine's other work), the slowest is shown beside it."""
     truth = truth_of(records)
-    print(f"{len(records)} articles, {len(truth)} pieces with copies or excerpts")
+    kinds = ", ".join(
+        f"{n} {k}" for k, n in sorted(Counter(r.get("kind") for r in records).items(), key=str)
+    )
+    print(f"{len(records)} articles ({kinds}), {len(truth)} pieces with copies or excerpts")
     paths = (("crosspost", project_path), ("datasketch recipe", datasketch_path))
     runs: dict[str, list] = defaultdict(list)
     for _ in range(repeat):
@@ -287,6 +321,12 @@ def compare(records: list[dict], params: signatures.SignatureParams, repeat: int
             f"{name:18} {total:7.2f} {cpu:7.2f} {slowest:8.2f} {peak / 2**20:8.1f} "
             f"{score.precision:9.4f} {score.recall:7.4f}  {stages}"
         )
+        (lead, leads), (middle, middles) = excerpts_found(found, records).values()
+        if leads or middles:
+            print(
+                f"{'':18} excerpts with their piece: of the start {lead}/{leads}, "
+                f"of the middle {middle}/{middles}"
+            )
     ours, theirs = best["crosspost"], best["datasketch recipe"]
     # CPU time is the fair ratio on a shared machine; wall time is what a user waits.
     print(
@@ -332,7 +372,7 @@ def _import(records: list[dict], db: Path) -> float:
     path = db.with_suffix(".import.jsonl")
     with path.open("w", encoding="utf-8") as out:
         for r in records:
-            out.write(json.dumps({k: v for k, v in r.items() if k != "piece"}) + "\n")
+            out.write(json.dumps({k: v for k, v in r.items() if k not in ("piece", "kind")}) + "\n")
     start = time.perf_counter()
     _run([sys.executable, "-m", "crosspost", "import", str(path), "--db", str(db)])
     path.unlink()

@@ -1,11 +1,21 @@
 """Verification of LSH candidates and clustering without chaining; cluster ids stay stable.
 
-verify() turns candidate pairs into links by exact shingle-set arithmetic. cluster() builds
-clusters from "copy" links as stars around a seed: an article joins a cluster only through a
-verified link to the seed or to a near-identical copy of it (the core), never through a chain of
-members, so two pieces that merely share a paragraph, a quotation or a disclaimer stay apart even
-when a third text resembles both. Excerpts are then attached, each group of them to the ONE
-cluster they are most contained in, so an excerpt can never bridge two clusters.
+verify() turns candidate pairs into links by exact shingle-set arithmetic: "copy" (most of both
+texts shared), "excerpt" (most of the shorter text is in the longer one, wherever it was taken
+from: the start or the middle) and "part" (a large share of one text is in the other, but
+neither is a copy or an excerpt: a quotation, reused paragraphs, a digest's teaser). cluster()
+builds clusters from copy links as stars around a seed: an article joins a cluster only through
+a verified link to the seed or to a near-identical copy of it (the core), never through a chain
+of members, so two pieces that merely share a paragraph, a quotation or a disclaimer stay apart
+even when a third text resembles both. Excerpts are then attached, each group of them to the
+ONE cluster they are most contained in, so an excerpt can never bridge two clusters.
+
+A digest (a page holding large parts of two or more different pieces, say the openings of
+three) is an excerpt of none of them, and none of them is an excerpt of it, even where one
+piece makes up most of it: part and excerpt links tell which pieces a text holds parts of, and
+cluster() leaves a digest's excerpt links out. A commentary quoting two paragraphs of a piece
+holds part of one piece only: it is no digest, and no excerpt either, since most of its text is
+its own.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import NamedTuple
 
 import numpy as np
@@ -24,9 +35,13 @@ EXCERPT_MAX_LENGTH_RATIO = 0.75  # an excerpt has at most this share of the long
 CORE_RESEMBLANCE = 0.8  # copies this close to the seed count as the core (as good as the seed)
 SITE_REPEAT_MIN_ARTICLES = 3  # a shingle in this many texts of one site is that site's boilerplate
 MIN_OWN_SHARE = 0.15  # share of a text that must remain once site repeats are left out
+DIGEST_PART = 0.2  # share of a text another piece must cover, and leave uncovered, to count as
+# one of the pieces it holds parts of (a digest holds parts of two or more)
+DIGEST_OVERLAP = 0.1  # how far two pieces' shares of a digest may add up beyond the whole
 
 COPY = "copy"
 EXCERPT = "excerpt"
+PART = "part"
 
 
 class Link(NamedTuple):
@@ -48,6 +63,14 @@ class Link(NamedTuple):
             return None
         return self.b if self.shorter == self.a else self.a
 
+    @property
+    def longer_share(self) -> float:
+        """The share of the longer text found in the shorter, from resemblance and containment:
+        with s shared shingles, the shorter has s / c and the longer s / J + s - s / c."""
+        if self.resemblance <= 0 or self.containment <= 0:
+            return 0.0
+        return 1.0 / (1.0 / self.resemblance + 1.0 - 1.0 / self.containment)
+
 
 @dataclass
 class Clustering:
@@ -59,6 +82,7 @@ class Clustering:
     containment: dict[int, float] = field(default_factory=dict)
     cores: dict[int, int] = field(default_factory=dict)  # cluster id -> its seed article
     next_id: int = 1
+    digests: set[int] = field(default_factory=set)  # articles holding parts of several pieces
 
     def members(self) -> dict[int, list[int]]:
         """cluster id -> sorted article ids."""
@@ -109,7 +133,7 @@ def verify(
     shingle_sets: Mapping[int, set | frozenset | np.ndarray],
     common: Mapping[int, np.ndarray] | None = None,
 ) -> list[Link]:
-    """Exact check of candidate pairs; keeps copies and excerpts, drops the rest.
+    """Exact check of candidate pairs; keeps copies, excerpts and parts, drops the rest.
 
     Values of `shingle_sets` are Python sets or numpy arrays of shingle hashes
     (dedupe.signatures.shingle_set / Profiles.shingle_sets: sorted and unique).
@@ -186,10 +210,13 @@ def _unique_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[np.ndarray, np.ndar
 
 
 def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
-    """Kind ("copy", "excerpt" or ""), resemblance and containment of the smaller, from set sizes.
+    """Kind ("copy", "excerpt", "part" or ""), resemblance and containment of the smaller, from
+    set sizes.
 
     A markedly shorter text held by the longer one is an excerpt even when, at about half the
-    length, its resemblance would pass for a copy.
+    length, its resemblance would pass for a copy. A pair that is neither, where the shorter
+    has between DIGEST_PART and 1 - DIGEST_PART of its shingles in the longer, is a part: what
+    cluster() needs to tell a digest (see the module's docstring).
     """
     small, large = np.minimum(na, nb), np.maximum(na, nb)
     usable = small > 0
@@ -199,7 +226,10 @@ def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
         ratio = np.where(usable, small / large, 1.0)
     excerpt = usable & (containment >= EXCERPT_CONTAINMENT) & (ratio <= EXCERPT_MAX_LENGTH_RATIO)
     copy = usable & ~excerpt & (resemblance >= COPY_RESEMBLANCE)
-    kinds = np.where(excerpt, EXCERPT, np.where(copy, COPY, ""))
+    part = (
+        usable & ~excerpt & ~copy & (containment >= DIGEST_PART) & (containment <= 1 - DIGEST_PART)
+    )
+    kinds = np.where(excerpt, EXCERPT, np.where(copy, COPY, np.where(part, PART, "")))
     return kinds, resemblance, containment
 
 
@@ -412,6 +442,51 @@ def _attach_excerpts(unit_of: dict[int, _Unit], links: list[Link]) -> dict[int, 
     return {seed: (target, link) for seed, (_, target, link) in best.items()}
 
 
+def _digests(links: list[Link], unit_of: dict[int, _Unit]) -> dict[int, set[int]]:
+    """Texts holding large parts of two or more different pieces -> the texts they hold parts of.
+
+    y is one of the pieces x holds a part of when y covers between DIGEST_PART and
+    1 - DIGEST_PART of x and has at least DIGEST_PART of its own text outside x (an excerpt of
+    x, wholly inside it, is not a piece x holds a part of). Two such pieces are different when
+    they are in different copy units, no link joins them (texts sharing some of their own text
+    may cover the same part of x) and their parts of x can be apart (their shares of x add up
+    to at most one, give or take DIGEST_OVERLAP: each pair is measured without its sites'
+    repeats). A text lying wholly inside another (an excerpt with 1 - DIGEST_PART or more of
+    its text there) is no digest, whatever else it shares text with.
+    """
+    held: dict[int, dict[int, float]] = defaultdict(dict)
+    inside: set[int] = set()
+    for link in links:
+        if link.kind not in (EXCERPT, PART) or link.shorter is None:
+            continue
+        if link.kind == EXCERPT and link.containment > 1 - DIGEST_PART:
+            inside.add(link.shorter)
+        if not DIGEST_PART <= link.containment <= 1 - DIGEST_PART:
+            continue
+        longer = link.longer
+        held[link.shorter][longer] = link.containment  # type: ignore[index]
+        if link.longer_share >= DIGEST_PART:
+            held[longer][link.shorter] = link.longer_share  # type: ignore[index]
+    held = {x: ys for x, ys in held.items() if len(ys) >= 2 and x not in inside}
+    if not held:
+        return {}
+    involved = {y for ys in held.values() for y in ys}
+    joined = {(link.a, link.b) for link in links if link.a in involved and link.b in involved}
+
+    def different(shares: dict[int, float], y1: int, y2: int) -> bool:
+        return (
+            unit_of[y1] is not unit_of[y2]
+            and (min(y1, y2), max(y1, y2)) not in joined
+            and shares[y1] + shares[y2] <= 1 + DIGEST_OVERLAP
+        )
+
+    return {
+        x: set(ys)
+        for x, ys in held.items()
+        if any(different(ys, y1, y2) for y1, y2 in combinations(sorted(ys), 2))
+    }
+
+
 def _stable_ids(
     groups: list[list[int]], previous: Mapping[int, int], next_id: int
 ) -> tuple[list[int], int]:
@@ -452,7 +527,16 @@ def cluster(
     links = [x for x in links if x.a in universe and x.b in universe]
     unit_of = _copy_units(universe, links)
     units = {u.seed: u for u in unit_of.values()}
-    attach = _attach_excerpts(unit_of, links)
+    digests = _digests(links, unit_of)
+    # A digest is an excerpt of none of the pieces it holds parts of, nor they of it.
+    excerpts = [
+        x
+        for x in links
+        if x.kind == EXCERPT
+        and x.shorter not in digests
+        and x.shorter not in digests.get(x.longer, ())  # type: ignore[arg-type]
+    ]
+    attach = _attach_excerpts(unit_of, excerpts)
 
     def root(seed: int) -> int:
         seen = {seed}
@@ -464,7 +548,7 @@ def cluster(
     grouped: dict[int, list[_Unit]] = defaultdict(list)
     for seed in sorted(units):
         grouped[root(seed)].append(units[seed])
-    result = Clustering(next_id=next_id)
+    result = Clustering(next_id=next_id, digests=set(digests))
     roots = sorted(
         (r for r, us in grouped.items() if sum(len(u.members) for u in us) >= 2),
         key=lambda r: min(a for u in grouped[r] for a in u.members),

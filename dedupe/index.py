@@ -1,19 +1,33 @@
 """LSH candidates for near-duplicates, persisted in a small bucket store and built incrementally.
 
-Two band spaces share one store:
+Three band spaces share one store:
 
 * full signatures (bands 0..bands-1) find copies. The threshold is set low (0.35, giving 37 bands
   of 3 rows at 128 permutations): an edited copy at Jaccard 0.5 is a candidate with p ~ 0.99,
   at 0.6 with p ~ 1. Candidates are cheap to check exactly (dedupe.clusters.verify), a missed
   copy is not, so recall wins over precision here.
-* prefix signatures (bands PREFIX_BAND_OFFSET + i) find excerpts. An aggregator's excerpt is
-  the first 30-50% of a piece, so its Jaccard with the whole is low (0.3-0.5, lower still for
-  shorter excerpts) and a Jaccard LSH misses it. Its *start*, though, is the piece's start: the
-  MinHash of each text's first `prefix_shingles` shingles (about 60 words) is near-identical
-  for a piece, its copies and its excerpts of any length past ~60 words, and tolerates an
-  added lead-in line. This costs one more signature per text and a second set of bands, and
-  needs no size partitioning (LSH Ensemble) or inverted index of rare shingles. Its blind
-  spot: excerpts taken from the middle of a piece (rare for "continue reading" posts).
+* prefix signatures (bands PREFIX_BAND_OFFSET + i) find excerpts of a piece's start. An
+  aggregator's excerpt is often the first 30-50% of a piece, so its Jaccard with the whole is
+  low (0.3-0.5, lower still for shorter excerpts) and a Jaccard LSH misses it. Its *start*,
+  though, is the piece's start: the MinHash of each text's first `prefix_shingles` shingles
+  (about 60 words) is near-identical for a piece, its copies and its excerpts of any length
+  past ~60 words, and tolerates an added lead-in line.
+* window signatures (bands WINDOW_BAND_OFFSET + i) find excerpts taken from anywhere else: a
+  few consecutive paragraphs from the middle. Such an excerpt starts where one of the piece's
+  paragraphs starts, so its prefix is the piece's *window* there (the same number of shingles
+  from that paragraph's start; dedupe.signatures signs one per paragraph). Windows are matched
+  against prefixes only, never against each other: a block that many pages of a site end with
+  (a footer stripping missed) or a quotation two pages share stays out of the candidates
+  unless a page *starts* with it. A window is signed on the first window_bands x prefix_rows
+  permutations and banded like the prefix, so a window's bucket in band i is the bucket a
+  prefix of the same text would have in prefix band i: a new window is looked up among stored
+  prefixes, a new prefix among stored windows, and nothing else is stored for either. Few
+  bands suffice (8 of 4 rows: p ~ 0.94 at Jaccard 0.75, ~1 at 0.9): a verbatim excerpt's
+  prefix *is* the window, and a lead-in line or a few edits lower that only a little.
+
+None of these needs size partitioning (LSH Ensemble) or an inverted index of rare shingles.
+The blind spot left: an excerpt that starts mid-paragraph, shorter than about 60 words from
+there, or rewritten at its start.
 """
 
 from __future__ import annotations
@@ -25,15 +39,17 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .signatures import EMPTY, SignatureParams, mix64
+from .signatures import EMPTY, SignatureParams, Windows, mix64
 
 COPY_LSH_THRESHOLD = 0.35  # Jaccard at which the full-signature bands are tuned
 PREFIX_LSH_THRESHOLD = 0.4  # Jaccard of prefixes at which the prefix bands are tuned
 PREFIX_BAND_OFFSET = 1000  # prefix band ids start here, apart from the full-signature bands
+WINDOW_BAND_OFFSET = 2000  # and window band ids here
 FALSE_POSITIVE_WEIGHT = 0.3  # choose_bands: a missed copy costs more than an extra check
 FALSE_NEGATIVE_WEIGHT = 0.7
 
 _PRIME64 = np.uint64(0x100000001B3)
+_FILTER_BITS = 20  # _meeting's prefilter: one flag per 2^44 bucket keys (a 1 MB table)
 
 Key = tuple[int, int]  # (band, bucket)
 
@@ -122,10 +138,11 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 class LSHIndex:
-    """Banded MinHash LSH over a BucketStore, for copies (full) and excerpts (prefix).
+    """Banded MinHash LSH over a BucketStore, for copies (full) and excerpts (prefix, windows).
 
-    Pass `prefix_sigs` (Profiles.prefix_signatures) wherever sigs go to enable the excerpt
-    search; without them only the full-signature bands are used.
+    Pass `prefix_sigs` (Profiles.prefix_signatures) wherever sigs go to enable the search for
+    excerpts of a piece's start, and `windows` (Profiles.windows) as well for excerpts of its
+    middle; without them only the full-signature bands are used.
     """
 
     def __init__(
@@ -136,6 +153,7 @@ class LSHIndex:
         rows: int | None = None,
         prefix_bands: int | None = None,
         prefix_rows: int | None = None,
+        window_bands: int | None = None,
     ):
         self.buckets = buckets
         self.params = params
@@ -146,10 +164,18 @@ class LSHIndex:
         for b, r in ((bands, rows), (prefix_bands, prefix_rows)):
             if b < 1 or r < 1 or b * r > params.num_perm:
                 raise ValueError(f"{b} bands x {r} rows do not fit {params.num_perm} permutations")
-        if bands > PREFIX_BAND_OFFSET:
+        if bands > PREFIX_BAND_OFFSET or prefix_bands > WINDOW_BAND_OFFSET - PREFIX_BAND_OFFSET:
             raise ValueError(f"at most {PREFIX_BAND_OFFSET} bands")
+        if window_bands is None:
+            window_bands = min(prefix_bands, params.window_perm // prefix_rows)
+        if not 0 <= window_bands <= prefix_bands or window_bands * prefix_rows > params.window_perm:
+            raise ValueError(
+                f"{window_bands} window bands x {prefix_rows} rows do not fit the prefix bands "
+                f"or {params.window_perm} window permutations"
+            )
         self.bands, self.rows = bands, rows
         self.prefix_bands, self.prefix_rows = prefix_bands, prefix_rows
+        self.window_bands = window_bands
 
     @property
     def key(self) -> str:
@@ -157,6 +183,7 @@ class LSHIndex:
         return (
             f"{self.params.key}/lsh={self.bands}x{self.rows}"
             f"/prefix-lsh={self.prefix_bands}x{self.prefix_rows}"
+            f"/window-lsh={self.window_bands}x{self.prefix_rows}"
         )
 
     def _key_arrays(
@@ -184,6 +211,26 @@ class LSHIndex:
         order = np.argsort(row, kind="stable")
         return row[order], band[order], bucket[order]
 
+    def _window_keys(
+        self, n: int, prefix_sigs: np.ndarray | None, windows: Windows | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Window-banded keys, (rows, window_bands) int64 each: of the prefixes of the texts
+        with words (rows 0..n-1) and of the windows (rows of the texts they are of)."""
+        if prefix_sigs is None or windows is None or not self.window_bands:
+            return None
+        if len(windows) and (windows.rows.min() < 0 or windows.rows.max() >= n):
+            raise ValueError("windows of texts that were not given")
+        prefix_sigs = np.atleast_2d(np.asarray(prefix_sigs, dtype=np.uint64))
+        width = self.window_bands * self.prefix_rows
+        signed = ~np.all(prefix_sigs == np.uint64(EMPTY), axis=1)
+        rows = np.flatnonzero(signed)
+        prefix = band_keys(prefix_sigs[rows, :width], self.window_bands, self.prefix_rows)
+        window = np.empty((0, self.window_bands), dtype=np.int64)
+        if len(windows):
+            sigs = np.asarray(windows.signatures, dtype=np.uint64)[:, :width]
+            window = band_keys(sigs, self.window_bands, self.prefix_rows)
+        return (rows, prefix), (windows.rows, window)
+
     def _keys(self, sigs: np.ndarray, prefix_sigs: np.ndarray | None) -> list[list[Key]]:
         """(band, bucket) keys of each signature; none for a text without words."""
         n = len(np.atleast_2d(sigs))
@@ -201,26 +248,57 @@ class LSHIndex:
         return {key: self.buckets.bucket_members(*key) for key in keys}
 
     def insert(
-        self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
+        self,
+        ids: Sequence[int],
+        sigs: np.ndarray,
+        prefix_sigs: np.ndarray | None = None,
+        windows: Windows | None = None,
     ) -> None:
-        """Index articles (ids in the order of the signature rows)."""
+        """Index articles (ids in the order of the signature rows; windows by row too)."""
         if len(np.atleast_2d(sigs)) != len(ids):
             raise ValueError(f"{len(ids)} ids for {len(np.atleast_2d(sigs))} signatures")
         row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        found = self._window_keys(len(ids), prefix_sigs, windows)
+        if found is not None and len(found[1][0]):
+            rows, keys = found[1]
+            row = np.concatenate([row, np.repeat(rows, self.window_bands)])
+            offsets = WINDOW_BAND_OFFSET + np.arange(self.window_bands)
+            band = np.concatenate([band, np.tile(offsets, len(rows))])
+            bucket = np.concatenate([bucket, keys.ravel()])
         order = np.lexsort((bucket, band))  # in index order: B-tree inserts stay local
         article = np.asarray(ids, dtype=np.int64)[row[order]]
         self.buckets.add_buckets(
             zip(band[order].tolist(), bucket[order].tolist(), article.tolist(), strict=True)
         )
 
-    def query(self, sig: np.ndarray, prefix_sig: np.ndarray | None = None) -> set[int]:
-        """Indexed articles sharing a bucket with this signature (or its prefix signature)."""
-        keys = self._keys(sig, None if prefix_sig is None else prefix_sig)[0]
-        found = self._lookup(keys)
-        return {member for key in keys for member in found.get(key, ())}
+    def query(
+        self,
+        sig: np.ndarray,
+        prefix_sig: np.ndarray | None = None,
+        windows: np.ndarray | None = None,
+    ) -> set[int]:
+        """Indexed articles sharing a bucket with this signature or its prefix signature, whose
+        window the prefix meets, or whose prefix meets one of `windows` (window signatures of
+        this text, one per row)."""
+        keys = self._keys(sig, prefix_sig)[0]
+        lookups = list(keys)
+        if prefix_sig is not None and self.window_bands:
+            prefix = [k for b, k in keys if b >= PREFIX_BAND_OFFSET][: self.window_bands]
+            lookups += [(WINDOW_BAND_OFFSET + i, k) for i, k in enumerate(prefix)]
+            if windows is not None and len(windows):
+                width = self.window_bands * self.prefix_rows
+                sigs = np.atleast_2d(np.asarray(windows, dtype=np.uint64))[:, :width]
+                for row in band_keys(sigs, self.window_bands, self.prefix_rows).tolist():
+                    lookups += [(PREFIX_BAND_OFFSET + i, k) for i, k in enumerate(row)]
+        found = self._lookup(dict.fromkeys(lookups))
+        return {member for key in found for member in found[key]}
 
     def candidates(
-        self, ids: Sequence[int], sigs: np.ndarray, prefix_sigs: np.ndarray | None = None
+        self,
+        ids: Sequence[int],
+        sigs: np.ndarray,
+        prefix_sigs: np.ndarray | None = None,
+        windows: Windows | None = None,
     ) -> set[tuple[int, int]]:
         """Pairs (a, b), a < b, of new articles with indexed ones and with each other.
 
@@ -232,7 +310,8 @@ class LSHIndex:
         row, band, bucket = self._key_arrays(sigs, prefix_sigs)
         if not len(row):
             return set()  # no text with a word
-        article = np.asarray(ids, dtype=np.int64)[row]
+        ids_array = np.asarray(ids, dtype=np.int64)
+        article = ids_array[row]
         order = np.lexsort((bucket, band))
         band, bucket, article = band[order], bucket[order], article[order]
         starts = np.flatnonzero(
@@ -240,21 +319,54 @@ class LSHIndex:
         )
         ends = np.append(starts[1:], len(band))
         found = [_pairs_within(starts, ends - starts, article)]
+        # Prefixes meet windows: within the new texts here, stored ones through the lookups.
+        by_window = self._window_keys(len(ids), prefix_sigs, windows)
+        if by_window is not None:
+            (prefix_rows, prefix_keys), (window_rows, window_keys) = by_window
+            found.append(
+                _meeting(ids_array[prefix_rows], prefix_keys, ids_array[window_rows], window_keys)
+            )
+            crossed = (
+                (prefix_rows, prefix_keys, WINDOW_BAND_OFFSET),
+                (window_rows, window_keys, PREFIX_BAND_OFFSET),
+            )
 
         # Keys already in the store: each distinct key once, members paired with the new ones.
         def distinct_keys() -> Iterator[Key]:
             # A generator: the batch lookups return at once when nothing is indexed yet, and
             # then the keys are never made.
             yield from zip(band[starts].tolist(), bucket[starts].tolist(), strict=True)
+            if by_window is not None:
+                # A new prefix is looked up among stored windows, a new window among stored
+                # prefixes (its band i is prefix band i).
+                for _, keys, offset in crossed:
+                    for i in range(self.window_bands):
+                        yield from ((offset + i, k) for k in np.unique(keys[:, i]).tolist())
 
         stored = self._lookup(distinct_keys())
         if stored:
-            position = {key: i for i, key in enumerate(distinct_keys())}
+            new_of: dict[Key, set[int]] = {}
             new_ids = article.tolist()
+            for i, key in enumerate(
+                zip(band[starts].tolist(), bucket[starts].tolist(), strict=True)
+            ):
+                if key in stored:
+                    new_of[key] = set(new_ids[starts[i] : ends[i]])
+            if by_window is not None:
+                hit: dict[int, list[int]] = defaultdict(list)
+                for b, k in stored:
+                    hit[b].append(k)
+                for rows, keys, offset in crossed:
+                    for i in range(self.window_bands):
+                        if offset + i not in hit:
+                            continue
+                        at = np.flatnonzero(np.isin(keys[:, i], hit[offset + i]))
+                        owners, met = ids_array[rows[at]].tolist(), keys[at, i].tolist()
+                        for a, k in zip(owners, met, strict=True):
+                            new_of.setdefault((offset + i, k), set()).add(a)
             extra = []
             for key, members in stored.items():
-                i = position[key]
-                for a in set(new_ids[starts[i] : ends[i]]):
+                for a in new_of.get(key, ()):
                     extra.extend((min(a, m), max(a, m)) for m in members if m != a)
             if extra:
                 found.append(np.array(extra, dtype=np.int64).reshape(-1, 2))
@@ -264,6 +376,37 @@ class LSHIndex:
             return set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
         both = np.unique(both, axis=0)
         return set(zip(both[:, 0].tolist(), both[:, 1].tolist(), strict=True))
+
+
+def _meeting(
+    prefix_ids: np.ndarray, prefix_keys: np.ndarray, window_ids: np.ndarray, window_keys: np.ndarray
+) -> np.ndarray:
+    """(m, 2) pairs a < b of a text whose prefix shares a bucket with another's window, band by
+    band (keys are (texts, bands) arrays)."""
+    out = [np.empty((0, 2), dtype=np.int64)]
+    if not len(prefix_ids) or not len(window_ids):
+        return out[0]
+    shift = np.uint64(64 - _FILTER_BITS)
+    for i in range(prefix_keys.shape[1]):
+        # Few windows meet a prefix: a bitmap of the prefixes' top bits clears most of them
+        # in one lookup, and only the rest are searched for.
+        table = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        table[(prefix_keys[:, i].view(np.uint64) >> shift).astype(np.intp)] = True
+        maybe = np.flatnonzero(table[(window_keys[:, i].view(np.uint64) >> shift).astype(np.intp)])
+        if not len(maybe):
+            continue
+        order = np.argsort(prefix_keys[:, i], kind="stable")
+        keys = prefix_keys[order, i]
+        low = np.searchsorted(keys, window_keys[maybe, i], "left")
+        high = np.searchsorted(keys, window_keys[maybe, i], "right")
+        hits = high - low
+        window = np.repeat(maybe, hits)
+        firsts = np.concatenate(([0], np.cumsum(hits)[:-1]))
+        position = np.repeat(low - firsts, hits) + np.arange(int(hits.sum()))
+        a, b = prefix_ids[order[position]], window_ids[window]
+        pair = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
+        out.append(pair[a != b])
+    return np.concatenate(out)
 
 
 def _pairs_within(starts: np.ndarray, sizes: np.ndarray, article: np.ndarray) -> np.ndarray:

@@ -305,10 +305,14 @@ def cluster_store(
             sites.update((i, row["site"]) for i, row in rows.items())
             del rows
         with timed("candidates", of):
-            sigs, prefix = profiles.signatures, profiles.prefix_signatures
-            pairs |= lsh.candidates(part, sigs, prefix)
-            lsh.insert(part, sigs, prefix)
-            del profiles, sigs, prefix
+            sigs, prefix, windows = (
+                profiles.signatures,
+                profiles.prefix_signatures,
+                profiles.windows,
+            )
+            pairs |= lsh.candidates(part, sigs, prefix, windows)
+            lsh.insert(part, sigs, prefix, windows)
+            del profiles, sigs, prefix, windows
     report.signed = len(todo)
     report.candidates = len(pairs)
 
@@ -393,6 +397,8 @@ def _write_clusters(
     site_info = {s["id"]: (s["name"], s["role"]) for s in store.sites()}
     links_of: dict[int, list] = defaultdict(list)
     for link in links:
+        if link.kind == clusters.PART:
+            continue  # a shared part says nothing of who copied whom
         cluster_id = result.assignments.get(link.a)
         if cluster_id is not None and result.assignments.get(link.b) == cluster_id:
             links_of[cluster_id].append(link)

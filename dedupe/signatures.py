@@ -9,6 +9,12 @@ sliding windows over the words) instead of running SHA-1 on every shingle string
 the old path's bottleneck (~1 us a shingle). The signature is the column-wise
 minimum of datasketch's "affine32" permutations of those hashes, so `to_minhash(sign([t], p)[0],
 p)` equals `MinHash(p.num_perm, p.seed, hashfunc=shingle_hash32)` updated shingle by shingle.
+
+`profile` signs more than the whole text from the same permuted hashes: its first
+`prefix_shingles` shingles (the prefix) and the same number of shingles from the start of each
+paragraph (its windows; see dedupe.index for why). The shingles are cut at every start and end
+of these spans, the minimum of each piece is taken once, and every signature is the minimum of
+its pieces: the prefix and windows cost a few more reductions, not another pass over the text.
 """
 
 from __future__ import annotations
@@ -58,13 +64,42 @@ class SignatureParams:
     seed: int = 1
     # The excerpt search signs each text's first shingles too (see dedupe.index).
     prefix_shingles: int = 60
+    # ... and as many shingles from the start of each paragraph of at least `window_words`
+    # words (not the first), on the first `window_perm` permutations only.
+    window_perm: int = 32
+    window_words: int = 8
 
     @property
     def key(self) -> str:
         return (
             f"minhash/datasketch-{SCHEME}/{HASH}/{NORMALISATION}/perm={self.num_perm}"
             f"/seed={self.seed}/k={self.shingle_words}/prefix={self.prefix_shingles}"
+            f"/windows=paragraph-{self.window_words}w-perm{self.window_perm}"
         )
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Signatures of the paragraph windows of many texts (see SignatureParams)."""
+
+    rows: np.ndarray  # (m,) int64: the text (row of the signed texts) each window is of
+    signatures: np.ndarray  # (m, window_perm) uint64: MinHash of the window's shingles
+
+    @classmethod
+    def empty(cls, width: int) -> Windows:
+        return cls(np.empty(0, dtype=np.int64), np.empty((0, width), dtype=np.uint64))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, texts: np.ndarray | Sequence[int]) -> Windows:
+        """The windows of some of the texts, their rows renumbered to positions in `texts` (as
+        when profiles are cut into slices)."""
+        texts = np.asarray(texts, dtype=np.int64)
+        order = np.argsort(texts)
+        at = np.minimum(np.searchsorted(texts[order], self.rows), max(len(texts) - 1, 0))
+        kept = texts[order][at] == self.rows if len(texts) else np.zeros(len(self), bool)
+        return Windows(order[at[kept]], self.signatures[kept])
 
 
 @dataclass(frozen=True)
@@ -74,6 +109,7 @@ class Profiles:
     signatures: np.ndarray  # (n, num_perm) uint64: MinHash of all shingles
     prefix_signatures: np.ndarray  # (n, num_perm) uint64: MinHash of the first shingles
     shingle_sets: list[np.ndarray]  # sorted unique uint32 shingle hashes per text
+    windows: Windows  # MinHash of the shingles from each paragraph's start
 
 
 def words(text: str) -> list[str]:
@@ -170,8 +206,12 @@ def _prepared(text: str) -> str:
     return _NON_ASCII_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
 
 
-def _byte_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """word_hash64 of every word of prepared texts (flat, in order) and the word count per text.
+def _byte_word_hashes(
+    texts: Sequence[str], lines: bool = False
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """word_hash64 of every word of prepared texts (flat, in order) and the word count per text;
+    with `lines`, also where lines start: (text, index of its first word) of every line break
+    inside a text.
 
     Word w = UTF-8 bytes c_s..c_e-1 hashes to sum c_i Q^(e-1-i) = Q^(e-1) * (G[e] - G[s])
     with G the running sum of c_i Q^-i: all mod 2^64, where numpy's uint64 arithmetic wraps."""
@@ -179,7 +219,9 @@ def _byte_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
     n = len(data)
     if not n:
-        return np.empty(0, dtype=np.uint64), np.zeros(len(texts), dtype=np.int64)
+        none = np.empty(0, dtype=np.int64)
+        found = np.empty(0, dtype=np.uint64), np.zeros(len(texts), dtype=np.int64)
+        return (*found, none, none) if lines else found
     is_word = _WORD_BYTE[data].astype(np.int8)
     edges = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -188,8 +230,15 @@ def _byte_word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(_LOWER_BYTE[data].astype(np.uint64) * inverse[:n], out=running[1:])
     hashes = mix64(powers[ends - 1] * (running[ends] - running[starts]))
     offsets = np.cumsum([0] + [len(t) + 1 for t in encoded])  # +1: the joining newline
-    counts = np.diff(np.searchsorted(starts, offsets))
-    return hashes, counts
+    before = np.searchsorted(starts, offsets)  # words before each text
+    counts = np.diff(before)
+    if not lines:
+        return hashes, counts
+    breaks = np.flatnonzero(data == 10)
+    text = np.searchsorted(offsets, breaks, "right") - 1
+    inside = breaks < offsets[text + 1] - 1  # not the newline that joins two texts
+    breaks, text = breaks[inside], text[inside]
+    return hashes, counts, text, np.searchsorted(starts, breaks) - before[text]
 
 
 def shingle_hash32(shingle: bytes | str) -> int:
@@ -204,9 +253,14 @@ def shingle_hash32(shingle: bytes | str) -> int:
 def _hash_batch(texts: Sequence[str], k: int) -> list[np.ndarray]:
     """shingle_hash32 of every shingle of each text, in text order, vectorised over texts."""
     hashes, counts = _byte_word_hashes([_prepared(t) for t in texts])
+    return _shingle_batch(hashes, counts, k)
+
+
+def _shingle_batch(hashes: np.ndarray, counts: np.ndarray, k: int) -> list[np.ndarray]:
+    """Shingle hashes per text from the word hashes of a batch (flat) and its word counts."""
     per_text = np.split(hashes, np.cumsum(counts)[:-1])
     lengths = np.array([len(w) for w in per_text], dtype=np.int64)
-    out: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(texts)
+    out: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(counts)
     for i in np.flatnonzero((lengths > 0) & (lengths <= k)):
         out[i] = np.array([_combine(per_text[i].tolist())], dtype=np.uint32)
     long_ = np.flatnonzero(lengths > k)
@@ -228,6 +282,42 @@ def _hash_batch(texts: Sequence[str], k: int) -> list[np.ndarray]:
     for i, part in zip(long_, np.split(valid, np.cumsum(counts)[:-1]), strict=True):
         out[i] = part
     return out
+
+
+def _hash_with_windows(
+    texts: Sequence[str], params: SignatureParams
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Shingle hashes per text, and the windows to sign: (text, first shingle) of the start of
+    every paragraph but the first that has `window_words` words or more and is followed by at
+    least half a window of shingles, in text order."""
+    k = params.shingle_words
+    out: list[np.ndarray] = []
+    window_text, window_start = [], []
+    for first in range(0, len(texts), _TEXTS_PER_BATCH):
+        batch = [_prepared(t) for t in texts[first : first + _TEXTS_PER_BATCH]]
+        hashes, counts, text, start = _byte_word_hashes(batch, lines=True)
+        out += _shingle_batch(hashes, counts, k)
+        if not len(text):
+            continue
+        # Distinct line starts per text, then each paragraph's words up to the next start.
+        keys = (text << 32) | start  # in order already; blank lines repeat a start
+        distinct = np.append(True, keys[1:] != keys[:-1])
+        text, start = text[distinct], start[distinct]
+        following = np.append(start[1:], 0)
+        last = np.append(text[1:] != text[:-1], True)
+        following[last] = counts[text[last]]
+        shingles = np.maximum(counts[text] - k + 1, np.minimum(counts[text], 1))
+        keep = (
+            (start > 0)
+            & (following - start >= params.window_words)
+            & (shingles - start >= max(1, params.prefix_shingles // 2))
+        )
+        window_text.append(text[keep] + first)
+        window_start.append(start[keep])
+    if not window_text:
+        none = np.empty(0, dtype=np.int64)
+        return out, none, none
+    return out, np.concatenate(window_text), np.concatenate(window_start)
 
 
 def hash_texts(texts: Sequence[str], k: int) -> list[np.ndarray]:
@@ -294,13 +384,74 @@ def sign(texts: Sequence[str], params: SignatureParams) -> np.ndarray:
 
 
 def profile(texts: Sequence[str], params: SignatureParams) -> Profiles:
-    """Full and prefix signatures plus shingle sets of texts, hashing each text once."""
-    hashes = hash_texts(texts, params.shingle_words)
+    """Full, prefix and window signatures plus shingle sets of texts, hashing each text once."""
+    hashes, window_text, window_start = _hash_with_windows(texts, params)
+    full, prefix, windows = _sign_spans(hashes, window_text, window_start, params)
     return Profiles(
-        signatures=sign_hashes(hashes, params),
-        prefix_signatures=sign_hashes([h[: params.prefix_shingles] for h in hashes], params),
+        signatures=full,
+        prefix_signatures=prefix,
         shingle_sets=[_sorted_unique(h) for h in hashes],
+        windows=Windows(window_text, windows),
     )
+
+
+def _sign_spans(
+    hashes: Sequence[np.ndarray],
+    window_text: np.ndarray,
+    window_start: np.ndarray,
+    params: SignatureParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MinHash of each text, of its prefix and of its windows (windows given in text order).
+
+    Texts go in chunks as in sign_hashes. In a chunk the permuted hashes are cut at the start of
+    every text and the end of its prefix and reduced once per piece (a text's signature is then
+    the minimum of its prefix and the rest); windows are reduced on their own permutations.
+    """
+    a, b = _permutations(params.num_perm, params.seed)
+    width = min(params.window_perm, params.num_perm)
+    size = params.prefix_shingles
+    lengths = np.array([len(h) for h in hashes], dtype=np.int64)
+    full = np.full((len(hashes), params.num_perm), _EMPTY, dtype=np.uint32)
+    prefix = full.copy()
+    windows = np.empty((len(window_text), width), dtype=np.uint32)
+    window_end = np.minimum(window_start + size, lengths[window_text])
+    ends = np.cumsum(lengths)
+    # One buffer for every chunk (fresh pages for each would cost more than the work), with a
+    # column more for the largest value: a window may end where the chunk does.
+    buffer = np.empty((params.num_perm, _CHUNK_SHINGLES + 1), dtype=np.uint32)
+    start = 0
+    while start < len(hashes):
+        before = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, before + _CHUNK_SHINGLES, "right")))
+        rows = start + np.flatnonzero(lengths[start:stop])
+        if len(rows):
+            mixed = _fmix32(np.concatenate([np.asarray(hashes[i], np.uint32) for i in rows]))
+            if buffer.shape[1] <= len(mixed):
+                buffer = np.empty((params.num_perm, len(mixed) + 1), dtype=np.uint32)
+            permuted = buffer[:, : len(mixed) + 1]
+            np.multiply(a[:, None], mixed, out=permuted[:, :-1])  # wraps mod 2^32, as
+            permuted += b[:, None]  # datasketch's a * h + b
+            permuted[:, -1] = _EMPTY
+            offset = np.zeros(stop - start, dtype=np.int64)  # where each text starts in `mixed`
+            offset[rows - start] = np.concatenate(([0], np.cumsum(lengths[rows])[:-1]))
+            text_start = offset[rows - start]
+            prefix_end = text_start + np.minimum(lengths[rows], size)
+            # Every text in one or two pieces: its prefix and the rest.
+            cuts = np.unique(np.concatenate([text_start, prefix_end]))
+            pieces = np.minimum.reduceat(permuted, cuts[cuts < len(mixed)], axis=1)
+            first = np.searchsorted(cuts, text_start)
+            full[rows] = np.minimum.reduceat(pieces, first, axis=1).T
+            prefix[rows] = pieces[:, first].T
+            lo, hi = np.searchsorted(window_text, [start, stop])
+            if hi > lo:
+                # Windows overlap: reduceat over (start, end) index pairs gives each window's
+                # minimum at the even positions. On the window permutations only.
+                at = offset[window_text[lo:hi] - start]
+                bounds = np.stack([at + window_start[lo:hi], at + window_end[lo:hi]], axis=1)
+                found = np.minimum.reduceat(permuted[:width], bounds.ravel(), axis=1)
+                windows[lo:hi] = found[:, ::2].T
+        start = stop
+    return full.astype(np.uint64), prefix.astype(np.uint64), windows.astype(np.uint64)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

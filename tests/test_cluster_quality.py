@@ -50,6 +50,31 @@ def test_sample_web_hard_negatives_stay_apart(crawled_web):
                     assert cluster_of[a] != cluster_of[b], (a, b)
 
 
+def test_sample_web_middle_excerpts_join_their_piece_as_excerpts(crawled_web):
+    _, truth, db = crawled_web
+    with Store(db) as store:
+        members = store.cluster_member_urls()
+    where = {url: (cluster_id, kind) for cluster_id, m in members.items() for url, _, kind in m}
+    middle = [p for p in truth.articles() if "middle-excerpt" in p.flags]
+    assert len(middle) == 2
+    for page in middle:
+        assert page.url in where, page.url
+        assert where[page.url] == (where[page.parent][0], "excerpt"), page.url
+    # The digest and the commentary opening with another piece's paragraph are pages of their
+    # own: in no cluster (neither is copied).
+    groups = truth.groups()
+    digest = [
+        p for p in truth.articles() if p.group and p.group.startswith("digest")
+        and sum(truth.pages[u].paragraphs[0] in p.paragraphs[1:] for u in groups[p.group]) == 3
+    ]  # fmt: skip
+    comment = [
+        p for p in truth.articles() if p.group and p.group.startswith("quote")
+        and any(p.paragraphs[0] in truth.pages[u].paragraphs[1:] for u in groups[p.group])
+    ]  # fmt: skip
+    assert len(digest) == len(comment) == 1
+    assert digest[0].url not in where and comment[0].url not in where
+
+
 def corpus(pieces: int, seed: int, start: int = 0) -> list[dict]:
     """Pieces with edited copies and excerpts on a dozen sites that add their own footers."""
     gen = Lorem(seed)

@@ -15,10 +15,12 @@ from dedupe import clusters as clusters_module
 from dedupe.clusters import (
     COPY,
     COPY_RESEMBLANCE,
+    DIGEST_PART,
     EXCERPT,
     EXCERPT_CONTAINMENT,
     EXCERPT_MAX_LENGTH_RATIO,
     MIN_OWN_SHARE,
+    PART,
     Link,
     cluster,
     site_repeats,
@@ -123,7 +125,7 @@ def pipeline(texts: dict[int, str], sites=None, previous=None, next_id: int = 1)
     ids = sorted(texts)
     prof = profile([texts[i] for i in ids], PARAMS)
     index = LSHIndex(MemoryBuckets(), PARAMS)
-    pairs = index.candidates(ids, prof.signatures, prof.prefix_signatures)
+    pairs = index.candidates(ids, prof.signatures, prof.prefix_signatures, prof.windows)
     sets = dict(zip(ids, prof.shingle_sets, strict=True))
     links = verify(pairs, sets, site_repeats(sets, sites or {}))
     return cluster(ids, links, previous or {}, next_id), links
@@ -148,13 +150,14 @@ def test_verify_measures_exact_resemblance_and_containment():
     assert (links[(1, 3)].kind, links[(1, 3)].shorter, links[(1, 3)].longer) == (EXCERPT, 1, 3)
 
 
-def test_verify_accepts_hash_arrays_and_drops_partial_overlap():
+def test_verify_accepts_hash_arrays_and_tells_partial_overlap_from_copies():
     gen = Lorem(1)
     story, other = gen.paragraphs(8), gen.paragraphs(8)
     mixed = story[:3] + other[3:]
     sets = {i: shingle_set(text(t), 5) for i, t in enumerate([story, gen.edit(story, 0.03), mixed])}
     kinds = {(x.a, x.b): x.kind for x in verify([(0, 1), (0, 2), (1, 2)], sets)}
-    assert kinds == {(0, 1): COPY}
+    # The mixed text holds a part of the story (3 of its 8 paragraphs): neither copy nor excerpt.
+    assert kinds == {(0, 1): COPY, (0, 2): PART, (1, 2): PART}
     with pytest.raises(KeyError, match="no shingle set"):
         verify([(0, 9)], sets)
 
@@ -179,6 +182,8 @@ def reference_verify(pairs, sets, common):
             kind = EXCERPT
         elif resemblance >= COPY_RESEMBLANCE:
             kind = COPY
+        elif DIGEST_PART <= containment <= 1 - DIGEST_PART:
+            kind = PART
         else:
             continue
         shorter = a if len(sa) <= len(sb) else b
@@ -222,7 +227,7 @@ def test_verify_agrees_with_the_rule_written_pair_by_pair(seed, monkeypatch):
             for x, y in zip(found, expected, strict=True):
                 assert x.resemblance == pytest.approx(y.resemblance, abs=1e-12)
                 assert x.containment == pytest.approx(y.containment, abs=1e-12)
-    assert any(x.kind == EXCERPT for x in found) and any(x.kind == COPY for x in found)
+    assert {EXCERPT, COPY, PART} <= {x.kind for x in found}
 
 
 def test_verify_rejects_hashes_beyond_32_bits():

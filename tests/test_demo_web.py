@@ -79,7 +79,11 @@ def test_sites_pieces_and_spread(web):
         for p in arts
     )
     groups = {g.split("-")[0] for g in truth.groups()}
-    assert groups == {"followup", "quote", "disclaimer"}
+    assert groups == {"followup", "quote", "disclaimer", "digest"}
+    # Two quotation cases (one from the start, one opening with the middle of its piece).
+    assert sum(g.startswith("quote") for g in truth.groups()) == 2
+    middle = [p for p in arts if "middle-excerpt" in p.flags]
+    assert len(middle) == 2 and all(p.kind == "excerpt" for p in middle)
     assert any("date-before-source" in p.flags for p in arts)
     assert any(p.kind == "origin" and p.published is None for p in arts)
     assert any(p.published and not p.time_shown for p in arts)
@@ -93,6 +97,17 @@ def test_texts_lengths_and_copies_follow_their_parents(web):
         if page.kind == "origin":
             if page.group and page.group.startswith("disclaimer"):
                 assert 120 <= words <= 250
+            elif page.group and page.group.startswith("digest") and page.host == "dailyscroll.test":
+                # The digest quotes the openings of the other pieces of its group, in order.
+                quoted = sorted(
+                    (p for p in truth.articles() if p.group == page.group and p is not page),
+                    key=lambda p: page.paragraphs.index(p.paragraphs[0]),
+                )
+                assert len(quoted) == 3 and all(p.available < page.available for p in quoted)
+                for p, n in zip(quoted, (3, 2, 2), strict=True):
+                    at = page.paragraphs.index(p.paragraphs[0])
+                    assert page.paragraphs[at : at + n] == p.paragraphs[:n]
+                    assert p.paragraphs[n] not in page.paragraphs
             else:
                 assert 350 <= words <= 900 and 6 <= len(page.paragraphs) <= 14, page.url
             continue
@@ -105,7 +120,15 @@ def test_texts_lengths_and_copies_follow_their_parents(web):
         assert timedelta(hours=1) <= lag <= timedelta(hours=72)
         if page.kind == "excerpt":
             assert 2 <= len(page.paragraphs) < len(parent.paragraphs)
-            assert list(page.paragraphs) == list(parent.paragraphs[: len(page.paragraphs)])
+            # Consecutive paragraphs: the first ones, or ones from the middle (neither the first
+            # nor the last) where the truth says so.
+            n = len(page.paragraphs)
+            at = parent.paragraphs.index(page.paragraphs[0])
+            assert page.paragraphs == parent.paragraphs[at : at + n]
+            if "middle-excerpt" in page.flags:
+                assert at >= 1 and at + n < len(parent.paragraphs)
+            else:
+                assert at == 0
     start, end = min(p.available for p in truth.articles()), web.end
     assert start.month == 11 and timedelta(days=17) <= end - start <= timedelta(days=25)
 
@@ -209,7 +232,10 @@ def test_pieces_do_not_look_alike_except_the_marked_hard_negatives(web):
     worst = 0.0
     for a, b in itertools.combinations(origins, 2):
         jaccard = len(sets[a.url] & sets[b.url]) / len(sets[a.url] | sets[b.url])
-        if a.group and a.group == b.group and not a.group.startswith("disclaimer"):
+        digest = a.group and a.group.startswith("digest")
+        if digest and a.host != "dailyscroll.test" and b.host != "dailyscroll.test":
+            worst = max(worst, jaccard)  # two of the pieces a digest quotes
+        elif a.group and a.group == b.group and not a.group.startswith("disclaimer"):
             assert jaccard > 0.05  # the reuse is real
         else:
             worst = max(worst, jaccard)

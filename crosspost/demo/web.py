@@ -10,6 +10,11 @@ aggregator's promo), as scraped copies do; a few carry nothing and credit someon
 truth flags them "ambiguous-source". One piece starts at an outlet the web names but does not
 serve (`Truth.external`); its first served page, at the republisher, is flagged
 "external-source".
+
+Besides excerpts of a piece's start, two aggregators post a few paragraphs from the middle of a
+piece ("middle-excerpt"); an aggregator posts a digest quoting the openings of three pieces, and
+an outlet a commentary that opens with a paragraph from the middle of another piece and quotes a
+second one: both are pages of their own (hard negatives, "digest-" and "quote-" groups).
 """
 
 from __future__ import annotations
@@ -325,6 +330,7 @@ class _Planner:
         self._quirks(origins)
         self._outside_piece(len(origins) + 1)
         self._ambiguous()
+        self._excerpts_and_quotations(origins, len(origins) + 2)
         for p in self.posts:
             before, after = self.skin(p).boilerplate(p, lambda host, path: path)
             p.boilerplate = [b.text for b in before + after]
@@ -435,6 +441,44 @@ class _Planner:
         review.flags.append("external-source")
         for site in ("rake", "scroll"):
             self.copy(review, site, "copy")
+
+    def _excerpts_and_quotations(self, origins: list[Post], number: int) -> None:
+        """Excerpts from the middle of two pieces; a digest quoting the openings of three
+        others; a commentary opening with a paragraph from the middle of a fifth. Planned last,
+        from a stream of their own, so that the rest of the web stays as it was."""
+        r = random.Random(self.rng.random())
+        copied = {id(p.parent) for p in self.posts if p.parent is not None}
+        plain = [
+            p for p in origins
+            if p.group is None and p.site in ORIGINS and p.shown is not None and not p.old_path
+            and len(p.paragraphs) >= 9
+        ]  # fmt: skip
+        middle = [p for p in plain if id(p) in copied]
+        for p, site, first, size in ((middle[2], "rake", 2, 3), (middle[-3], "scroll", 4, 2)):
+            excerpt = self.copy(p, site, "excerpt")
+            excerpt.paragraphs = p.paragraphs[first : first + size]
+            if p.typo and not any(p.typo[0] in para for para in excerpt.paragraphs):
+                excerpt.typo = None
+            excerpt.flags.append("middle-excerpt")
+        rest = [p for p in plain if p not in (middle[2], middle[-3])]
+        quoted = rest[len(rest) // 3 : len(rest) // 3 + 3]
+        name = self.sites["scroll"].name
+        draft = self.writer.digest(
+            name, [(p.draft, self.sites[p.site].name, n) for p, n in zip(quoted, (3, 2, 2))]
+        )
+        available = max(p.available for p in quoted) + timedelta(hours=r.randint(2, 6))
+        digest = self.post("scroll", draft, piece=f"piece-{number:02d}", kind="origin",
+                           parent=None, available=available)  # fmt: skip
+        for p in (digest, *quoted):
+            p.group = f"digest-{slugify(digest.title, 3)}"
+        wire = rest[2 * len(rest) // 3]
+        comment, _ = self.writer.commentary(
+            self.sites["courier"].name, wire.draft, self.sites[wire.site].name, middle=True
+        )
+        available = wire.available + timedelta(hours=r.randint(10, 30))
+        self.post("courier", comment, piece=f"piece-{number + 1:02d}", kind="origin",
+                  parent=None, available=available, group=f"quote-{slugify(wire.title, 3)}")  # fmt: skip
+        wire.group = self.posts[-1].group
 
     def _quirks(self, origins: list[Post]) -> None:
         """One copy dated before its source, one origin without a date, one moved URL."""

@@ -1116,19 +1116,29 @@ class Writer:
                       ctx["town"], ctx)  # fmt: skip
         return draft, picked
 
-    def commentary(self, paper: str, wire: Draft, wire_name: str) -> tuple[Draft, list[int]]:
-        """An opinion piece that quotes two paragraphs of `wire` and is otherwise its own."""
+    def commentary(
+        self, paper: str, wire: Draft, wire_name: str, middle: bool = False
+    ) -> tuple[Draft, list[int]]:
+        """An opinion piece that quotes two paragraphs of `wire` and is otherwise its own: two
+        of its first four paragraphs, or with `middle` two from its middle, the first of them
+        opening the piece."""
         ctx = dict(wire.ctx)
         ctx.update({"wire": wire_name, "paper": paper, "our_town": self.town()})
         for _ in range(50):
             lines = self._sentences(COMMENT_LINES, len(COMMENT_LINES), ctx)
             lines += self._sentences(RULES["context"], 3, ctx)
             self.rng.shuffle(lines)
-            quoted = sorted(self.rng.sample(range(0, 4), 2))
             own = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
             own = [fix_articles(p) for p in own]
-            paras = own[:2] + [wire.paragraphs[quoted[0]]] + own[2:3]
-            paras += [wire.paragraphs[quoted[1]]] + own[3:]
+            if middle:
+                half = len(wire.paragraphs) // 2
+                quoted = [half - 1, half + 1]
+                paras = [wire.paragraphs[quoted[0]]] + own[:2] + [wire.paragraphs[quoted[1]]]
+                paras += own[2:]
+            else:
+                quoted = sorted(self.rng.sample(range(0, 4), 2))
+                paras = own[:2] + [wire.paragraphs[quoted[0]]] + own[2:3]
+                paras += [wire.paragraphs[quoted[1]]] + own[3:]
             words = sum(len(p.split()) for p in paras)
             if 350 <= words <= 900:
                 break
@@ -1150,6 +1160,25 @@ class Writer:
             ),  # fmt: skip
             quoted,
         )
+
+    def digest(self, paper: str, pieces: list[tuple[Draft, str, int]]) -> Draft:
+        """A roundup quoting the opening paragraphs of other pieces: (draft, outlet name, how
+        many paragraphs) each, with a line before and after each quotation."""
+        ctx = {"paper": paper, "day": self.rng.choice(WEEKDAYS), "town": pieces[0][0].town}
+        paras = [
+            self.expand(
+                "[Good morning|Morning, all]. [Here is|This is] [what you need to know|the news "
+                "worth your time] [this {day}|today], [gathered|picked] from [around the "
+                "valley|the local press] by the {paper} [desk|team].",
+                ctx,
+            )
+        ]
+        for draft, outlet, opening in pieces:
+            paras.append(self.expand(f"[From|Over at] the {outlet}: {draft.title}.", ctx))
+            paras += draft.paragraphs[:opening]
+            paras.append(f"The rest of this story is on the {outlet} website.")
+        title = self.expand("[Morning digest|The daily roundup|Today in brief]: {town} and more", ctx)
+        return Draft(title, paras, "digest", "roundup", ["roundup"], self.person(), ctx["town"], ctx)
 
     def note(self, paper: str) -> Draft:
         """A short editor's note of 120-250 words (the kind a publisher posts between pieces)."""
