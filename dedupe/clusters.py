@@ -35,8 +35,9 @@ EXCERPT_MAX_LENGTH_RATIO = 0.75  # an excerpt has at most this share of the long
 CORE_RESEMBLANCE = 0.8  # copies this close to the seed count as the core (as good as the seed)
 SITE_REPEAT_MIN_ARTICLES = 3  # a shingle in this many texts of one site is that site's boilerplate
 MIN_OWN_SHARE = 0.15  # share of a text that must remain once site repeats are left out
-DIGEST_PART = 0.2  # share of a text another piece must cover, and leave uncovered, to count as
-# one of the pieces it holds parts of (a digest holds parts of two or more)
+DIGEST_PART = 0.2  # share of a text another piece must cover to count as one of the pieces it
+# holds parts of (a digest holds parts of two or more) ...
+DIGEST_OWN = 0.1  # ... while keeping this share of its own text outside it
 DIGEST_OVERLAP = 0.1  # how far two pieces' shares of a digest may add up beyond the whole
 
 COPY = "copy"
@@ -215,7 +216,7 @@ def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
 
     A markedly shorter text held by the longer one is an excerpt even when, at about half the
     length, its resemblance would pass for a copy. A pair that is neither, where the shorter
-    has between DIGEST_PART and 1 - DIGEST_PART of its shingles in the longer, is a part: what
+    has between DIGEST_PART and 1 - DIGEST_OWN of its shingles in the longer, is a part: what
     cluster() needs to tell a digest (see the module's docstring).
     """
     small, large = np.minimum(na, nb), np.maximum(na, nb)
@@ -227,7 +228,7 @@ def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
     excerpt = usable & (containment >= EXCERPT_CONTAINMENT) & (ratio <= EXCERPT_MAX_LENGTH_RATIO)
     copy = usable & ~excerpt & (resemblance >= COPY_RESEMBLANCE)
     part = (
-        usable & ~excerpt & ~copy & (containment >= DIGEST_PART) & (containment <= 1 - DIGEST_PART)
+        usable & ~excerpt & ~copy & (containment >= DIGEST_PART) & (containment <= 1 - DIGEST_OWN)
     )
     kinds = np.where(excerpt, EXCERPT, np.where(copy, COPY, np.where(part, PART, "")))
     return kinds, resemblance, containment
@@ -445,23 +446,23 @@ def _attach_excerpts(unit_of: dict[int, _Unit], links: list[Link]) -> dict[int, 
 def _digests(links: list[Link], unit_of: dict[int, _Unit]) -> dict[int, set[int]]:
     """Texts holding large parts of two or more different pieces -> the texts they hold parts of.
 
-    y is one of the pieces x holds a part of when y covers between DIGEST_PART and
-    1 - DIGEST_PART of x and has at least DIGEST_PART of its own text outside x (an excerpt of
-    x, wholly inside it, is not a piece x holds a part of). Two such pieces are different when
-    they are in different copy units, no link joins them (texts sharing some of their own text
-    may cover the same part of x) and their parts of x can be apart (their shares of x add up
-    to at most one, give or take DIGEST_OVERLAP: each pair is measured without its sites'
-    repeats). A text lying wholly inside another (an excerpt with 1 - DIGEST_PART or more of
-    its text there) is no digest, whatever else it shares text with.
+    y is one of the pieces x holds a part of when y covers at least DIGEST_PART of x, not all
+    of it, and has DIGEST_OWN or more of its own text outside x (an excerpt of x, wholly inside
+    it, is not a piece x holds a part of). Two such pieces are different when they are in
+    different copy units, no link joins them (texts sharing some of their own text may cover
+    the same part of x) and their parts of x can be apart (their shares of x add up to at most
+    one, give or take DIGEST_OVERLAP: each pair is measured without its sites' repeats). A text
+    lying wholly inside another (an excerpt with more than 1 - DIGEST_OWN of its text there) is
+    no digest, whatever else it shares text with.
     """
     held: dict[int, dict[int, float]] = defaultdict(dict)
     inside: set[int] = set()
     for link in links:
         if link.kind not in (EXCERPT, PART) or link.shorter is None:
             continue
-        if link.kind == EXCERPT and link.containment > 1 - DIGEST_PART:
+        if link.kind == EXCERPT and link.containment > 1 - DIGEST_OWN:
             inside.add(link.shorter)
-        if not DIGEST_PART <= link.containment <= 1 - DIGEST_PART:
+        if not DIGEST_PART <= link.containment <= 1 - DIGEST_OWN:
             continue
         longer = link.longer
         held[link.shorter][longer] = link.containment  # type: ignore[index]

@@ -15,6 +15,7 @@ from dedupe import clusters as clusters_module
 from dedupe.clusters import (
     COPY,
     COPY_RESEMBLANCE,
+    DIGEST_OWN,
     DIGEST_PART,
     EXCERPT,
     EXCERPT_CONTAINMENT,
@@ -182,7 +183,7 @@ def reference_verify(pairs, sets, common):
             kind = EXCERPT
         elif resemblance >= COPY_RESEMBLANCE:
             kind = COPY
-        elif DIGEST_PART <= containment <= 1 - DIGEST_PART:
+        elif DIGEST_PART <= containment <= 1 - DIGEST_OWN:
             kind = PART
         else:
             continue
@@ -324,6 +325,82 @@ def test_disclaimer_dominated_short_pieces_stay_apart_given_their_site():
     sites[9], sites[10] = "aggregator.example", "mirror.example"
     clustering, _ = pipeline(pieces, sites)
     assert groups(clustering) == {frozenset({1, 9, 10})}
+
+
+def test_excerpts_of_the_middle_join_their_piece_and_quotations_and_digests_stay_apart():
+    gen = Lorem(31)
+    texts: dict[int, str] = {}
+    sites: dict[int, str] = {}
+
+    def add(blocks: list[str], site: str) -> int:
+        texts[len(texts) + 1] = text(blocks)
+        sites[len(texts)] = site
+        return len(texts)
+
+    stories = [gen.paragraphs(12) for _ in range(6)]
+    pieces = []
+    for n, story in enumerate(stories):
+        copy = gen.edit(story, 0.02)
+        pieces.append([add(story, f"outlet{n}.example"), add(copy, "mirror.example")])
+    more = "Continue reading at the source."
+    # Excerpts of the middle: three paragraphs as posted, two after a lead-in line of the
+    # aggregator's own, three of the edited copy, and the same excerpt at a second aggregator.
+    middle = [
+        add([*stories[0][4:7], more], "aggregator.example"),
+        add(["Worth a read, from the valley press:", *stories[1][6:8]], "aggregator.example"),
+        add([*gen.edit(stories[2], 0.02)[7:10], more], "digest.example"),
+        add([*stories[0][4:7], more], "other-aggregator.example"),
+    ]
+    # A commentary opening with a paragraph from the middle of a story, quoting a second one.
+    own = gen.paragraphs(6)
+    commentary = add([stories[3][5], *own[:2], stories[3][7], *own[2:]], "opinion.example")
+    # Digests: the openings of three stories, the first at length (most of the digest, so its
+    # containment in that story passes for an excerpt's), and of three short pieces.
+    lead = "Good morning: the news worth your time today."
+    digest = add([lead, *stories[4][:6], "More below.", *stories[5][:2]], "roundup.example")
+    shorts = [[gen.paragraph(3) for _ in range(4)] for _ in range(3)]
+    short_ids = [
+        [add(p, "briefs.example"), add(gen.edit(p, 0.01), "mirror.example")] for p in shorts
+    ]
+    roundup = add(
+        [lead, *[x for p in shorts for x in p[:3]], "That is all for today."], "roundup.example"
+    )
+
+    clustering, links = pipeline(texts, sites)
+    found = {(x.a, x.b): x for x in links}
+    # The digest holds most of one story: an excerpt of it, by containment alone ...
+    to_lead = found[(min(pieces[4]), digest)]
+    assert to_lead.kind == EXCERPT and to_lead.shorter == digest
+    # ... and short pieces lie mostly inside the roundup (3 of their 4 paragraphs).
+    assert [found[(p[0], roundup)].kind for p in short_ids].count(EXCERPT) >= 2
+    expected = {
+        frozenset(pieces[0] + [middle[0], middle[3]]),
+        frozenset(pieces[1] + [middle[1]]),
+        frozenset(pieces[2] + [middle[2]]),
+        *(frozenset(p) for p in pieces[3:]),
+        *(frozenset(p) for p in short_ids),
+    }
+    assert groups(clustering) == expected
+    assert all(clustering.kinds[m] == EXCERPT for m in middle)
+    assert {digest, roundup} <= clustering.digests and commentary not in clustering.digests
+    assert not {commentary, digest, roundup} & set(clustering.assignments)
+
+
+def test_an_excerpt_inside_a_piece_is_no_digest_whatever_else_it_shares():
+    # 5 is an excerpt wholly inside 1 (an edited copy 2 holds 75% of it); a roundup 6 quotes
+    # half of it and a piece 7 a fifth: 5 still joins 1, and 6 holds parts of 1 and 7.
+    links = [
+        Link(1, 2, 0.8, 0.9, COPY, 2),
+        Link(1, 5, 0.3, 1.0, EXCERPT, 5),
+        Link(2, 5, 0.19, 0.75, EXCERPT, 5),
+        Link(5, 6, 0.16, 0.49, PART, 5),
+        Link(6, 7, 0.12, 0.3, PART, 6),
+        Link(1, 6, 0.2, 0.45, PART, 6),
+    ]
+    clustering = cluster(range(1, 8), links, {}, 1)
+    assert groups(clustering) == {frozenset({1, 2, 5})}
+    assert clustering.kinds[5] == EXCERPT
+    assert clustering.digests == {6}
 
 
 # -- no chaining and no bridging, on links directly ---------------------------------------------

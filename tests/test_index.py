@@ -1,4 +1,5 @@
-"""LSH candidates: edited copies found, unrelated texts not, excerpts found by their start."""
+"""LSH candidates: edited copies found, unrelated texts not, excerpts found by their start and
+excerpts of the middle by the window they start at."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from test_clusters import Lorem, excerpt, text
 
 from dedupe.index import (
     PREFIX_BAND_OFFSET,
+    WINDOW_BAND_OFFSET,
     BucketStore,
     LSHIndex,
     MemoryBuckets,
@@ -80,26 +82,75 @@ def test_prefix_bands_find_30_percent_excerpts(corpus):
     assert all(roles[a][0] == roles[b][0] for a, b in with_prefix)
 
 
-def test_incremental_inserts_give_the_batch_candidates(corpus):
-    texts, _, prof = corpus
-    ids = np.arange(len(texts))
-    batch = LSHIndex(MemoryBuckets(), PARAMS).candidates(
-        ids.tolist(), prof.signatures, prof.prefix_signatures
-    )
-    index, found = LSHIndex(MemoryBuckets(), PARAMS), set()
-    order = np.random.default_rng(5).permutation(len(texts))
-    for chunk in np.array_split(order, 7):
-        found |= index.candidates(
-            ids[chunk].tolist(), prof.signatures[chunk], prof.prefix_signatures[chunk]
+@pytest.fixture(scope="module")
+def middles():
+    """12 stories of 12 paragraphs, each with an edited copy and excerpts of its middle: as
+    posted, after a lead-in line of the aggregator's own, and of the copy; plus texts that share
+    a block of two paragraphs at the same place in their middles (a quotation), and one that
+    opens with that block. Ids by role."""
+    gen = Lorem(8)
+    texts, roles = [], {}
+    quote = gen.paragraphs(2)
+
+    def add(role, blocks):
+        roles[len(texts)] = role
+        texts.append(text(blocks))
+
+    for story_no in range(12):
+        story = gen.paragraphs(12)
+        copy = gen.edit(story, 0.02)
+        add((story_no, "original"), story)
+        add((story_no, "copy"), copy)
+        add((story_no, "middle"), [*story[4:7], "Continue reading at the source."])
+        add((story_no, "lead-in"), ["Worth a read, from the valley press:", *story[6:8]])
+        add((story_no, "of-copy"), copy[7:10])
+    for n in range(3):
+        add((100 + n, "quoting"), gen.paragraphs(4) + quote + gen.paragraphs(4))
+    add((200, "opens-with-quote"), quote + gen.paragraphs(5))
+    return texts, roles, profile(texts, PARAMS)
+
+
+def test_windows_find_excerpts_of_the_middle(middles):
+    texts, roles, prof = middles
+    ids = list(range(len(texts)))
+    index = LSHIndex(MemoryBuckets(), PARAMS)
+    without = index.candidates(ids, prof.signatures, prof.prefix_signatures)
+    pairs = index.candidates(ids, prof.signatures, prof.prefix_signatures, prof.windows)
+    of = {role: i for i, role in roles.items()}
+    wanted = {
+        (of[(n, "original")], of[(n, kind)]) for n in range(12) for kind in ("middle", "lead-in")
+    } | {(of[(n, "copy")], of[(n, "of-copy")]) for n in range(12)}
+    assert wanted <= pairs
+    assert len(wanted - without) >= len(wanted) / 2  # the full and prefix bands miss most
+    # Windows meet prefixes, never each other: texts sharing a block in their middles are no
+    # candidates, the text that opens with the block is one with each of them.
+    quoting = {of[(100 + n, "quoting")] for n in range(3)}
+    opener = of[(200, "opens-with-quote")]
+    assert not {p for p in pairs if set(p) <= quoting}
+    assert {tuple(sorted((q, opener))) for q in quoting} <= pairs
+    assert all(roles[a][0] == roles[b][0] for a, b in pairs if not {a, b} & (quoting | {opener}))
+
+
+def test_incremental_inserts_give_the_batch_candidates(corpus, middles):
+    for texts, _, prof in (corpus, middles):
+        ids = np.arange(len(texts))
+        batch = LSHIndex(MemoryBuckets(), PARAMS).candidates(
+            ids.tolist(), prof.signatures, prof.prefix_signatures, prof.windows
         )
-        index.insert(ids[chunk].tolist(), prof.signatures[chunk], prof.prefix_signatures[chunk])
-    assert found == batch
-    # Re-offering indexed articles finds the same pairs again, never self-pairs.
-    again = index.candidates(ids[:5].tolist(), prof.signatures[:5], prof.prefix_signatures[:5])
-    assert again == {p for p in batch if p[0] < 5 or p[1] < 5}
+        index, found = LSHIndex(MemoryBuckets(), PARAMS), set()
+        order = np.random.default_rng(5).permutation(len(texts))
+        for chunk in np.array_split(order, 7):
+            rows = (prof.signatures[chunk], prof.prefix_signatures[chunk], prof.windows.take(chunk))
+            found |= index.candidates(ids[chunk].tolist(), *rows)
+            index.insert(ids[chunk].tolist(), *rows)
+        assert found == batch
+        # Re-offering indexed articles finds the same pairs again, never self-pairs.
+        rows = (prof.signatures[:5], prof.prefix_signatures[:5], prof.windows.take(range(5)))
+        again = index.candidates(ids[:5].tolist(), *rows)
+        assert again == {p for p in batch if p[0] < 5 or p[1] < 5}
 
 
-def test_query_and_sqlite_store_match_memory(corpus, tmp_path):
+def test_query_and_sqlite_store_match_memory(corpus, middles, tmp_path):
     texts, _, prof = corpus
     ids = list(range(len(texts)))
     store = Store(tmp_path / "lsh.db")
@@ -116,6 +167,40 @@ def test_query_and_sqlite_store_match_memory(corpus, tmp_path):
     assert on_disk.query(prof.signatures[0], prof.prefix_signatures[0]) == set(range(5))
     assert {0, 1, 2, 3} <= on_disk.query(prof.signatures[0]) <= set(range(5))
     store.close()
+    # With windows: stored under their own bands, and met from both sides.
+    texts, roles, prof = middles
+    of = {role: i for i, role in roles.items()}
+    store = Store(tmp_path / "windows.db")
+    on_disk, in_memory = LSHIndex(store, PARAMS), LSHIndex(MemoryBuckets(), PARAMS)
+    half = np.arange(len(texts)) % 2 == 0  # originals on one side, their excerpts on both
+    first, second = np.flatnonzero(half), np.flatnonzero(~half)
+    for index in (on_disk, in_memory):
+        index.insert(
+            first.tolist(),
+            prof.signatures[first],
+            prof.prefix_signatures[first],
+            prof.windows.take(first),
+        )
+    args = (
+        second.tolist(),
+        prof.signatures[second],
+        prof.prefix_signatures[second],
+        prof.windows.take(second),
+    )
+    assert on_disk.candidates(*args) == in_memory.candidates(*args)
+    assert {band for band, _, _ in store.iter_buckets()} >= {
+        WINDOW_BAND_OFFSET + b for b in range(on_disk.window_bands)
+    }
+    original, excerpt = of[(0, "original")], of[(0, "middle")]
+    own = prof.windows.signatures[prof.windows.rows == original]
+    assert original in on_disk.query(prof.signatures[excerpt], prof.prefix_signatures[excerpt])
+    store.close()
+    # A query with the windows of a text meets the stored prefixes of its excerpts.
+    buckets = MemoryBuckets()
+    index = LSHIndex(buckets, PARAMS)
+    index.insert([excerpt], prof.signatures[[excerpt]], prof.prefix_signatures[[excerpt]])
+    sig, prefix = prof.signatures[original], prof.prefix_signatures[original]
+    assert index.query(sig, prefix, own) == {excerpt}
 
 
 def test_band_keys_are_signed_64_bit_and_skip_empty_texts():

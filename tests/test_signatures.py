@@ -70,6 +70,34 @@ def test_sign_spans_chunks_and_matches_profile():
     np.testing.assert_array_equal(prof.shingle_sets[1], shingle_set(texts[1], params))
 
 
+def test_windows_sign_the_shingles_from_each_paragraph_start():
+    params = SignatureParams()
+    long_ = " ".join(f"alpha{i}" for i in range(40))  # 40 words: 36 shingles of its own
+    texts = [
+        "\n".join([long_, "A short line.", long_.replace("alpha", "beta"), "", long_[:60]]),
+        long_,  # one paragraph: no window
+        "",
+    ]
+    prof = profile(texts, params)
+    # Paragraphs start at words 0, 40, 43 and 83 (the blank line starts none). Windows start at paragraphs of 8 words or more but the first, followed by at least half
+    # a window (30) of shingles: at word 43 only (word 40 opens a 3-word line, and from word 83
+    # on there are too few shingles left).
+    assert prof.windows.rows.tolist() == [0]
+    every = shingles(texts[0], 5)
+    expected = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash32)
+    expected.update_batch([x.encode() for x in every[43 : 43 + params.prefix_shingles]])
+    assert prof.windows.signatures.shape == (1, params.window_perm)
+    np.testing.assert_array_equal(prof.windows.signatures[0], expected.hashvalues[:32])
+    # The prefix is the window at the text's start; an excerpt starting at word 43 has the
+    # window as its prefix.
+    excerpt = profile(["\n".join(texts[0].split("\n")[2:])], params)
+    np.testing.assert_array_equal(excerpt.prefix_signatures[0][:32], prof.windows.signatures[0])
+    # Windows of a slice of the texts, renumbered.
+    assert prof.windows.take([2, 0]).rows.tolist() == [1]
+    assert len(prof.windows.take([1, 2])) == 0
+    assert SignatureParams(window_perm=16).key != params.key
+
+
 def test_shingles_are_normalised_word_k_grams():
     assert shingles("One, TWO three! four five six", 5) == [
         "one two three four five",

@@ -462,9 +462,9 @@ class _Planner:
             excerpt.flags.append("middle-excerpt")
         rest = [p for p in plain if p not in (middle[2], middle[-3])]
         quoted = rest[len(rest) // 3 : len(rest) // 3 + 3]
-        name = self.sites["scroll"].name
+        openings = zip(quoted, (3, 2, 2), strict=True)
         draft = self.writer.digest(
-            name, [(p.draft, self.sites[p.site].name, n) for p, n in zip(quoted, (3, 2, 2))]
+            self.sites["scroll"].name, [(p.draft, self.sites[p.site].name, n) for p, n in openings]
         )
         available = max(p.available for p in quoted) + timedelta(hours=r.randint(2, 6))
         digest = self.post("scroll", draft, piece=f"piece-{number:02d}", kind="origin",

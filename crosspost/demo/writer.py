@@ -1177,8 +1177,12 @@ class Writer:
             paras.append(self.expand(f"[From|Over at] the {outlet}: {draft.title}.", ctx))
             paras += draft.paragraphs[:opening]
             paras.append(f"The rest of this story is on the {outlet} website.")
-        title = self.expand("[Morning digest|The daily roundup|Today in brief]: {town} and more", ctx)
-        return Draft(title, paras, "digest", "roundup", ["roundup"], self.person(), ctx["town"], ctx)
+        title = self.expand(
+            "[Morning digest|The daily roundup|Today in brief]: {town} and more", ctx
+        )
+        return Draft(
+            title, paras, "digest", "roundup", ["roundup"], self.person(), ctx["town"], ctx
+        )
 
     def note(self, paper: str) -> Draft:
         """A short editor's note of 120-250 words (the kind a publisher posts between pieces)."""
