@@ -22,8 +22,10 @@ Three band spaces share one store:
   permutations and banded like the prefix, so a window's bucket in band i is the bucket a
   prefix of the same text would have in prefix band i: a new window is looked up among stored
   prefixes, a new prefix among stored windows, and nothing else is stored for either. Few
-  bands suffice (8 of 4 rows: p ~ 0.94 at Jaccard 0.75, ~1 at 0.9): a verbatim excerpt's
-  prefix *is* the window, and a lead-in line or a few edits lower that only a little.
+  bands suffice (6 of 4 rows: p ~ 0.9 at Jaccard 0.75, 0.99 at 0.85, ~1 at 0.9): a verbatim
+  excerpt's prefix *is* the window. A text that opens with a short line (a lead-in of the
+  aggregator's own, a byline) has a second start, its first window (its *opening*), stored
+  and looked up with the prefixes: the excerpt's opening is then the piece's window.
 
 None of these needs size partitioning (LSH Ensemble) or an inverted index of rare shingles.
 The blind spot left: an excerpt that starts mid-paragraph, shorter than about 60 words from
@@ -35,7 +37,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -52,6 +54,23 @@ _PRIME64 = np.uint64(0x100000001B3)
 _FILTER_BITS = 20  # _meeting's prefilter: one flag per 2^44 bucket keys (a 1 MB table)
 
 Key = tuple[int, int]  # (band, bucket)
+Keyed = tuple[np.ndarray, np.ndarray]  # text rows (m,) and their keys (m, window_bands)
+
+
+class WindowKeys(NamedTuple):
+    """Window-banded keys of a batch of texts."""
+
+    prefixes: Keyed
+    openings: Keyed  # windows that are their text's start after a short lead-in
+    windows: Keyed
+
+    @property
+    def starts(self) -> Keyed:
+        """Every start of a text: its prefix, and its opening where it has one."""
+        return (
+            np.concatenate([self.prefixes[0], self.openings[0]]),
+            np.concatenate([self.prefixes[1], self.openings[1]]),
+        )
 
 
 @runtime_checkable
@@ -187,10 +206,10 @@ class LSHIndex:
         )
 
     def _key_arrays(
-        self, sigs: np.ndarray, prefix_sigs: np.ndarray | None
+        self, sigs: np.ndarray, prefix_sigs: np.ndarray | None, openings: Keyed | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat (row, band, bucket) arrays of every key of every signature, rows in order;
-        a text without words has none."""
+        """Flat (row, band, bucket) arrays of every key of every signature (in no particular
+        order); a text without words has none. Openings (window-banded) go with the prefixes."""
         sigs = np.atleast_2d(np.asarray(sigs, dtype=np.uint64))
         parts = [(band_keys(sigs, self.bands, self.rows), 0)]
         if prefix_sigs is not None:
@@ -207,34 +226,42 @@ class LSHIndex:
             rows.append(np.repeat(np.arange(n), width).reshape(n, width)[keep].ravel())
             bands.append(np.tile(np.arange(width) + offset, (n, 1))[keep].ravel())
             buckets.append(keys[keep].ravel())
+        if openings is not None and len(openings[0]):
+            opening_rows, keys = openings
+            rows.append(np.repeat(opening_rows, self.window_bands))
+            bands.append(np.tile(np.arange(self.window_bands) + PREFIX_BAND_OFFSET, len(keys)))
+            buckets.append(keys.ravel())
         row, band, bucket = (np.concatenate(x) for x in (rows, bands, buckets))
-        order = np.argsort(row, kind="stable")
-        return row[order], band[order], bucket[order]
+        return row, band, bucket
 
     def _window_keys(
         self, n: int, prefix_sigs: np.ndarray | None, windows: Windows | None
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Window-banded keys, (rows, window_bands) int64 each: of the prefixes of the texts
-        with words (rows 0..n-1) and of the windows (rows of the texts they are of)."""
+    ) -> WindowKeys | None:
+        """Window-banded keys of the prefixes of the texts with words (of rows 0..n-1), of
+        their openings and of all windows; None without windows."""
         if prefix_sigs is None or windows is None or not self.window_bands:
             return None
         if len(windows) and (windows.rows.min() < 0 or windows.rows.max() >= n):
             raise ValueError("windows of texts that were not given")
         prefix_sigs = np.atleast_2d(np.asarray(prefix_sigs, dtype=np.uint64))
         width = self.window_bands * self.prefix_rows
-        signed = ~np.all(prefix_sigs == np.uint64(EMPTY), axis=1)
-        rows = np.flatnonzero(signed)
+        rows = np.flatnonzero(~np.all(prefix_sigs == np.uint64(EMPTY), axis=1))
         prefix = band_keys(prefix_sigs[rows, :width], self.window_bands, self.prefix_rows)
         window = np.empty((0, self.window_bands), dtype=np.int64)
         if len(windows):
             sigs = np.asarray(windows.signatures, dtype=np.uint64)[:, :width]
             window = band_keys(sigs, self.window_bands, self.prefix_rows)
-        return (rows, prefix), (windows.rows, window)
+        opening = np.asarray(windows.opening, dtype=bool)
+        return WindowKeys(
+            (rows, prefix), (windows.rows[opening], window[opening]), (windows.rows, window)
+        )
 
     def _keys(self, sigs: np.ndarray, prefix_sigs: np.ndarray | None) -> list[list[Key]]:
         """(band, bucket) keys of each signature; none for a text without words."""
         n = len(np.atleast_2d(sigs))
         row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        order = np.lexsort((band, row))
+        row, band, bucket = row[order], band[order], bucket[order]
         out: list[list[Key]] = [[] for _ in range(n)]
         for r, b, k in zip(row.tolist(), band.tolist(), bucket.tolist(), strict=True):
             out[r].append((b, k))
@@ -257,10 +284,12 @@ class LSHIndex:
         """Index articles (ids in the order of the signature rows; windows by row too)."""
         if len(np.atleast_2d(sigs)) != len(ids):
             raise ValueError(f"{len(ids)} ids for {len(np.atleast_2d(sigs))} signatures")
-        row, band, bucket = self._key_arrays(sigs, prefix_sigs)
         found = self._window_keys(len(ids), prefix_sigs, windows)
-        if found is not None and len(found[1][0]):
-            rows, keys = found[1]
+        row, band, bucket = self._key_arrays(
+            sigs, prefix_sigs, None if found is None else found.openings
+        )
+        if found is not None and len(found.windows[0]):
+            rows, keys = found.windows
             row = np.concatenate([row, np.repeat(rows, self.window_bands)])
             offsets = WINDOW_BAND_OFFSET + np.arange(self.window_bands)
             band = np.concatenate([band, np.tile(offsets, len(rows))])
@@ -275,23 +304,22 @@ class LSHIndex:
         self,
         sig: np.ndarray,
         prefix_sig: np.ndarray | None = None,
-        windows: np.ndarray | None = None,
+        windows: Windows | None = None,
     ) -> set[int]:
-        """Indexed articles sharing a bucket with this signature or its prefix signature, whose
-        window the prefix meets, or whose prefix meets one of `windows` (window signatures of
-        this text, one per row)."""
-        keys = self._keys(sig, prefix_sig)[0]
-        lookups = list(keys)
-        if prefix_sig is not None and self.window_bands:
-            prefix = [k for b, k in keys if b >= PREFIX_BAND_OFFSET][: self.window_bands]
-            lookups += [(WINDOW_BAND_OFFSET + i, k) for i, k in enumerate(prefix)]
-            if windows is not None and len(windows):
-                width = self.window_bands * self.prefix_rows
-                sigs = np.atleast_2d(np.asarray(windows, dtype=np.uint64))[:, :width]
-                for row in band_keys(sigs, self.window_bands, self.prefix_rows).tolist():
-                    lookups += [(PREFIX_BAND_OFFSET + i, k) for i, k in enumerate(row)]
-        found = self._lookup(dict.fromkeys(lookups))
-        return {member for key in found for member in found[key]}
+        """Indexed articles sharing a bucket with this signature or its starts (prefix, and
+        opening among `windows`, this text's Profiles.windows), whose window a start meets, or
+        whose start meets one of the windows."""
+        found = self._window_keys(1, prefix_sig, windows)
+        row, band, bucket = self._key_arrays(
+            sig, prefix_sig, None if found is None else found.openings
+        )
+        lookups = list(zip(band.tolist(), bucket.tolist(), strict=True))
+        if found is not None:
+            for (_, keys), offset in ((found.starts, WINDOW_BAND_OFFSET), (found.windows, -1)):
+                offset = PREFIX_BAND_OFFSET if offset < 0 else offset
+                lookups += [(offset + i, k) for row in keys.tolist() for i, k in enumerate(row)]
+        stored = self._lookup(dict.fromkeys(lookups))
+        return {member for members in stored.values() for member in members}
 
     def candidates(
         self,
@@ -307,7 +335,10 @@ class LSHIndex:
         """
         if len(np.atleast_2d(sigs)) != len(ids):
             raise ValueError(f"{len(ids)} ids for {len(np.atleast_2d(sigs))} signatures")
-        row, band, bucket = self._key_arrays(sigs, prefix_sigs)
+        by_window = self._window_keys(len(ids), prefix_sigs, windows)
+        row, band, bucket = self._key_arrays(
+            sigs, prefix_sigs, None if by_window is None else by_window.openings
+        )
         if not len(row):
             return set()  # no text with a word
         ids_array = np.asarray(ids, dtype=np.int64)
@@ -319,29 +350,31 @@ class LSHIndex:
         )
         ends = np.append(starts[1:], len(band))
         found = [_pairs_within(starts, ends - starts, article)]
-        # Prefixes meet windows: within the new texts here, stored ones through the lookups.
-        by_window = self._window_keys(len(ids), prefix_sigs, windows)
+        # A text's starts meet windows: the new ones here, stored ones through the lookups (a
+        # new start among stored windows, a new window among stored starts, whose band i is
+        # prefix band i).
+        crossed: list[tuple[np.ndarray, np.ndarray, int]] = []
         if by_window is not None:
-            (prefix_rows, prefix_keys), (window_rows, window_keys) = by_window
+            (start_rows, start_keys), (window_rows, window_keys) = (
+                by_window.starts,
+                by_window.windows,
+            )
             found.append(
-                _meeting(ids_array[prefix_rows], prefix_keys, ids_array[window_rows], window_keys)
+                _meeting(ids_array[start_rows], start_keys, ids_array[window_rows], window_keys)
             )
-            crossed = (
-                (prefix_rows, prefix_keys, WINDOW_BAND_OFFSET),
+            crossed = [
+                (start_rows, start_keys, WINDOW_BAND_OFFSET),
                 (window_rows, window_keys, PREFIX_BAND_OFFSET),
-            )
+            ]
 
         # Keys already in the store: each distinct key once, members paired with the new ones.
         def distinct_keys() -> Iterator[Key]:
             # A generator: the batch lookups return at once when nothing is indexed yet, and
             # then the keys are never made.
             yield from zip(band[starts].tolist(), bucket[starts].tolist(), strict=True)
-            if by_window is not None:
-                # A new prefix is looked up among stored windows, a new window among stored
-                # prefixes (its band i is prefix band i).
-                for _, keys, offset in crossed:
-                    for i in range(self.window_bands):
-                        yield from ((offset + i, k) for k in np.unique(keys[:, i]).tolist())
+            for _, keys, offset in crossed:
+                for i in range(self.window_bands):
+                    yield from ((offset + i, k) for k in np.unique(keys[:, i]).tolist())
 
         stored = self._lookup(distinct_keys())
         if stored:
@@ -352,18 +385,17 @@ class LSHIndex:
             ):
                 if key in stored:
                     new_of[key] = set(new_ids[starts[i] : ends[i]])
-            if by_window is not None:
-                hit: dict[int, list[int]] = defaultdict(list)
-                for b, k in stored:
-                    hit[b].append(k)
-                for rows, keys, offset in crossed:
-                    for i in range(self.window_bands):
-                        if offset + i not in hit:
-                            continue
-                        at = np.flatnonzero(np.isin(keys[:, i], hit[offset + i]))
-                        owners, met = ids_array[rows[at]].tolist(), keys[at, i].tolist()
-                        for a, k in zip(owners, met, strict=True):
-                            new_of.setdefault((offset + i, k), set()).add(a)
+            hit: dict[int, list[int]] = defaultdict(list)
+            for b, k in stored:
+                hit[b].append(k)
+            for rows, keys, offset in crossed:
+                for i in range(self.window_bands):
+                    if offset + i not in hit:
+                        continue
+                    at = np.flatnonzero(np.isin(keys[:, i], hit[offset + i]))
+                    owners, met = ids_array[rows[at]].tolist(), keys[at, i].tolist()
+                    for a, k in zip(owners, met, strict=True):
+                        new_of.setdefault((offset + i, k), set()).add(a)
             extra = []
             for key, members in stored.items():
                 for a in new_of.get(key, ()):

@@ -12,9 +12,9 @@ p)` equals `MinHash(p.num_perm, p.seed, hashfunc=shingle_hash32)` updated shingl
 
 `profile` signs more than the whole text from the same permuted hashes: its first
 `prefix_shingles` shingles (the prefix) and the same number of shingles from the start of each
-paragraph (its windows; see dedupe.index for why). The shingles are cut at every start and end
-of these spans, the minimum of each piece is taken once, and every signature is the minimum of
-its pieces: the prefix and windows cost a few more reductions, not another pass over the text.
+paragraph (its windows, on fewer permutations; see dedupe.index for why). The text's signature
+is the minimum of its prefix's and of the rest's, and the windows are reduced from the rows
+already permuted: the prefix and windows cost a few more reductions, not another pass.
 """
 
 from __future__ import annotations
@@ -65,9 +65,12 @@ class SignatureParams:
     # The excerpt search signs each text's first shingles too (see dedupe.index).
     prefix_shingles: int = 60
     # ... and as many shingles from the start of each paragraph of at least `window_words`
-    # words (not the first), on the first `window_perm` permutations only.
-    window_perm: int = 32
+    # words (not the first), on the first `window_perm` permutations only. A text's first
+    # window within `opening_words` of its start (after a short lead-in, byline or dateline
+    # line) is another start of the text.
+    window_perm: int = 24
     window_words: int = 8
+    opening_words: int = 15
 
     @property
     def key(self) -> str:
@@ -75,6 +78,7 @@ class SignatureParams:
             f"minhash/datasketch-{SCHEME}/{HASH}/{NORMALISATION}/perm={self.num_perm}"
             f"/seed={self.seed}/k={self.shingle_words}/prefix={self.prefix_shingles}"
             f"/windows=paragraph-{self.window_words}w-perm{self.window_perm}"
+            f"-opening{self.opening_words}w"
         )
 
 
@@ -83,11 +87,8 @@ class Windows:
     """Signatures of the paragraph windows of many texts (see SignatureParams)."""
 
     rows: np.ndarray  # (m,) int64: the text (row of the signed texts) each window is of
-    signatures: np.ndarray  # (m, window_perm) uint64: MinHash of the window's shingles
-
-    @classmethod
-    def empty(cls, width: int) -> Windows:
-        return cls(np.empty(0, dtype=np.int64), np.empty((0, width), dtype=np.uint64))
+    signatures: np.ndarray  # (m, window_perm) uint32: MinHash of the window's shingles
+    opening: np.ndarray  # (m,) bool: the window is its text's start after a short lead-in
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -99,7 +100,7 @@ class Windows:
         order = np.argsort(texts)
         at = np.minimum(np.searchsorted(texts[order], self.rows), max(len(texts) - 1, 0))
         kept = texts[order][at] == self.rows if len(texts) else np.zeros(len(self), bool)
-        return Windows(order[at[kept]], self.signatures[kept])
+        return Windows(order[at[kept]], self.signatures[kept], self.opening[kept])
 
 
 @dataclass(frozen=True)
@@ -292,32 +293,33 @@ def _hash_with_windows(
     least half a window of shingles, in text order."""
     k = params.shingle_words
     out: list[np.ndarray] = []
-    window_text, window_start = [], []
+    texts_of, starts_of, counts_of = [], [], []
     for first in range(0, len(texts), _TEXTS_PER_BATCH):
         batch = [_prepared(t) for t in texts[first : first + _TEXTS_PER_BATCH]]
         hashes, counts, text, start = _byte_word_hashes(batch, lines=True)
         out += _shingle_batch(hashes, counts, k)
-        if not len(text):
-            continue
-        # Distinct line starts per text, then each paragraph's words up to the next start.
-        keys = (text << 32) | start  # in order already; blank lines repeat a start
-        distinct = np.append(True, keys[1:] != keys[:-1])
-        text, start = text[distinct], start[distinct]
-        following = np.append(start[1:], 0)
-        last = np.append(text[1:] != text[:-1], True)
-        following[last] = counts[text[last]]
-        shingles = np.maximum(counts[text] - k + 1, np.minimum(counts[text], 1))
-        keep = (
-            (start > 0)
-            & (following - start >= params.window_words)
-            & (shingles - start >= max(1, params.prefix_shingles // 2))
-        )
-        window_text.append(text[keep] + first)
-        window_start.append(start[keep])
-    if not window_text:
+        texts_of.append(text + first)
+        starts_of.append(start)
+        counts_of.append(counts)
+    if not texts:
         none = np.empty(0, dtype=np.int64)
         return out, none, none
-    return out, np.concatenate(window_text), np.concatenate(window_start)
+    text, start, counts = (np.concatenate(x) for x in (texts_of, starts_of, counts_of))
+    # Distinct line starts per text (in order already; blank lines repeat one), then each
+    # paragraph's words up to the next start.
+    keys = (text << 32) | start
+    distinct = np.append(True, keys[1:] != keys[:-1]) if len(keys) else keys.astype(bool)
+    text, start = text[distinct], start[distinct]
+    following = np.append(start[1:], 0)
+    last = np.append(text[1:] != text[:-1], True) if len(text) else text.astype(bool)
+    following[last] = counts[text[last]]
+    shingles = np.maximum(counts[text] - k + 1, np.minimum(counts[text], 1))
+    keep = (
+        (start > 0)
+        & (following - start >= params.window_words)
+        & (shingles - start >= max(1, params.prefix_shingles // 2))
+    )
+    return out, text[keep], start[keep]
 
 
 def hash_texts(texts: Sequence[str], k: int) -> list[np.ndarray]:
@@ -387,11 +389,14 @@ def profile(texts: Sequence[str], params: SignatureParams) -> Profiles:
     """Full, prefix and window signatures plus shingle sets of texts, hashing each text once."""
     hashes, window_text, window_start = _hash_with_windows(texts, params)
     full, prefix, windows = _sign_spans(hashes, window_text, window_start, params)
+    first = np.append(True, window_text[1:] != window_text[:-1]) if len(window_text) else []
     return Profiles(
         signatures=full,
         prefix_signatures=prefix,
         shingle_sets=[_sorted_unique(h) for h in hashes],
-        windows=Windows(window_text, windows),
+        windows=Windows(
+            window_text, windows, np.asarray(first, bool) & (window_start <= params.opening_words)
+        ),
     )
 
 
@@ -401,7 +406,8 @@ def _sign_spans(
     window_start: np.ndarray,
     params: SignatureParams,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """MinHash of each text, of its prefix and of its windows (windows given in text order).
+    """MinHash of each text and of its prefix (uint64, as datasketch's) and of its windows
+    (uint32 on window_perm permutations, half the memory; windows given in text order).
 
     Texts go in chunks as in sign_hashes. In a chunk the permuted hashes are cut at the start of
     every text and the end of its prefix and reduced once per piece (a text's signature is then
@@ -451,7 +457,7 @@ def _sign_spans(
                 found = np.minimum.reduceat(permuted[:width], bounds.ravel(), axis=1)
                 windows[lo:hi] = found[:, ::2].T
         start = stop
-    return full.astype(np.uint64), prefix.astype(np.uint64), windows.astype(np.uint64)
+    return full.astype(np.uint64), prefix.astype(np.uint64), windows
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -251,6 +251,52 @@ def test_a_run_that_dies_midway_is_redone_by_the_next(tmp_path, batches, monkeyp
     assert memberships(crashed) == memberships(clean)
 
 
+def test_a_digest_leaves_the_piece_it_had_joined_once_its_other_piece_is_stored(tmp_path):
+    # The digest quotes most of story A and the opening of B: with only A stored it passes for
+    # an excerpt of A; once B arrives it holds parts of two pieces and is an excerpt of none,
+    # as a run from scratch finds. An excerpt of B's middle joins B.
+    gen = Lorem(41)
+    a, b = gen.paragraphs(12), gen.paragraphs(12)
+
+    def page(url: str, blocks: list[str]) -> dict:
+        return {"url": f"https://{url}", "site": url.split("/")[0], "text": text(blocks)}
+
+    first = [
+        page("outlet-a.example/a", a),
+        page("mirror.example/a", gen.edit(a, 0.02)),
+        page("roundup.example/today", ["Good morning.", *a[:6], "Also today:", *b[:2]]),
+    ]
+    second = [
+        page("outlet-b.example/b", b),
+        page("mirror.example/b", gen.edit(b, 0.02)),
+        page("aggregator.example/b", [*b[5:8], "Continue reading at the source."]),
+    ]
+    once, twice = tmp_path / "once.db", tmp_path / "twice.db"
+    with Store(once) as store:
+        import_jsonl(store, write(first + second, tmp_path / "all.jsonl"))
+        cluster_store(store)
+    with Store(twice) as store:
+        import_jsonl(store, write(first, tmp_path / "first.jsonl"))
+        cluster_store(store)
+        assert memberships(twice) == {
+            frozenset(f"https://{u}" for u in ("outlet-a.example/a", "mirror.example/a",
+                                                "roundup.example/today"))
+        }  # fmt: skip
+        import_jsonl(store, write(second, tmp_path / "second.jsonl"))
+        cluster_store(store)
+    expected = {
+        frozenset({"https://outlet-a.example/a", "https://mirror.example/a"}),
+        frozenset(
+            {
+                "https://outlet-b.example/b",
+                "https://mirror.example/b",
+                "https://aggregator.example/b",
+            }
+        ),
+    }
+    assert memberships(once) == memberships(twice) == expected
+
+
 def test_a_footer_learned_later_is_stripped_from_the_older_pages_that_carry_it(tmp_path):
     gen = Lorem(21)
     footer = "Harbour notes is a volunteer paper printed in the old net loft by the quay."

@@ -192,7 +192,7 @@ def test_query_and_sqlite_store_match_memory(corpus, middles, tmp_path):
         WINDOW_BAND_OFFSET + b for b in range(on_disk.window_bands)
     }
     original, excerpt = of[(0, "original")], of[(0, "middle")]
-    own = prof.windows.signatures[prof.windows.rows == original]
+    own = prof.windows.take([original])
     assert original in on_disk.query(prof.signatures[excerpt], prof.prefix_signatures[excerpt])
     store.close()
     # A query with the windows of a text meets the stored prefixes of its excerpts.

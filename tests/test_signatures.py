@@ -87,11 +87,19 @@ def test_windows_sign_the_shingles_from_each_paragraph_start():
     expected = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash32)
     expected.update_batch([x.encode() for x in every[43 : 43 + params.prefix_shingles]])
     assert prof.windows.signatures.shape == (1, params.window_perm)
-    np.testing.assert_array_equal(prof.windows.signatures[0], expected.hashvalues[:32])
+    np.testing.assert_array_equal(
+        prof.windows.signatures[0], expected.hashvalues[: params.window_perm]
+    )
+    assert not prof.windows.opening[0]  # 43 words in: no opening
     # The prefix is the window at the text's start; an excerpt starting at word 43 has the
     # window as its prefix.
     excerpt = profile(["\n".join(texts[0].split("\n")[2:])], params)
-    np.testing.assert_array_equal(excerpt.prefix_signatures[0][:32], prof.windows.signatures[0])
+    width = params.window_perm
+    np.testing.assert_array_equal(excerpt.prefix_signatures[0][:width], prof.windows.signatures[0])
+    # After a short lead-in line, the first window is the text's opening: the same signature.
+    lead_in = profile(["Via the valley press:\n" + "\n".join(texts[0].split("\n")[2:])], params)
+    assert lead_in.windows.opening.tolist()[:1] == [True]
+    np.testing.assert_array_equal(lead_in.windows.signatures[0], prof.windows.signatures[0])
     # Windows of a slice of the texts, renumbered.
     assert prof.windows.take([2, 0]).rows.tolist() == [1]
     assert len(prof.windows.take([1, 2])) == 0
