@@ -43,6 +43,12 @@ def test_a_large_web_is_built_with_every_page_its_own():
     assert len({(p.host, p.path) for p in articles}) == len(articles)
 
 
+def test_a_small_web_is_built_without_the_cases_it_has_no_pieces_for():
+    for seed in (1, 3):
+        small = build_web(seed=seed, pieces=12)
+        assert not any("middle-excerpt" in p.flags for p in small.truth.articles())
+
+
 def test_sites_pieces_and_spread(web):
     truth = web.truth
     assert len(web.sites) >= 7

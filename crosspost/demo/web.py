@@ -454,6 +454,8 @@ class _Planner:
             and len(p.paragraphs) >= 9
         ]  # fmt: skip
         middle = [p for p in plain if id(p) in copied]
+        if len(middle) < 5 or len(plain) < 11:
+            return  # a small web: too few long pieces for these cases
         for p, site, first, size in ((middle[2], "rake", 2, 3), (middle[-3], "scroll", 4, 2)):
             excerpt = self.copy(p, site, "excerpt")
             excerpt.paragraphs = p.paragraphs[first : first + size]
