@@ -24,6 +24,7 @@ from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
+from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
 
@@ -95,7 +96,9 @@ _ATTRIBUTION = [
         r"\b(?:(?:originally|first) (?:published|appeared|posted|ran) (?:on|at|in|by)"
         r"|the original source of this (?:article|story|post|piece) is"
         r"|republished (?:from|with (?:the )?permission (?:of|from)|courtesy of)"
-        r"|reprinted (?:from|with (?:the )?permission (?:of|from)))\b\s*:?",
+        r"|reprinted (?:from|with (?:the )?permission (?:of|from))"
+        rf"|(?:{FIRST_PUBLISHED_ELSEWHERE})\s+(?:sur|dans|par|en|su|em|no|na|auf|bei|in|im|op))"
+        r"\b\s*:?",
         re.I,
     ),
     re.compile(
@@ -104,7 +107,7 @@ _ATTRIBUTION = [
         re.I,
     ),
     # A credit line that starts the block: "Source: Outlet", "Via Outlet" (short, with a link for via).
-    re.compile(r"^\s*(?:source\s*:|via\b\s*:?)", re.I),
+    re.compile(r"^\s*(?:(?:source|quelle|fuente|fonte|bron|источник|źródło)\s*:|via\b\s*:?)", re.I),
 ]
 _ANY_ATTRIBUTION = re.compile("|".join(f"(?:{p.pattern})" for p in _ATTRIBUTION), re.I)
 _BLOCK_TAGS = frozenset(
