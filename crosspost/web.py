@@ -32,6 +32,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, FunctionLoader
 from markupsafe import Markup
 
 from dedupe.errors import ExportError
+from dedupe.export import xml_safe
 from dedupe.store import Store
 
 PACKAGE_DIR = Path(__file__).parent
@@ -486,7 +487,7 @@ def _render_graph(fmt: str, columns, rows, table, query_name) -> Response | dict
             "status_code": 400,
             "content_type": "text/plain; charset=utf-8",
         }
-    graph = rows_to_graph(columns, rows)
+    graph = xml_safe(rows_to_graph(columns, rows))  # crawled text may hold what XML cannot
     buffer = io.BytesIO()
     if fmt == "gexf":
         nx.write_gexf(graph, buffer)

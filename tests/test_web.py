@@ -691,3 +691,34 @@ def test_cluster_and_flow_downloads(client):
     response = client("/-/crosspost/flows.graphml")
     assert response.status_code == 200
     assert client("/-/crosspost/cluster/99.gexf").status_code == 404
+
+
+def test_graph_downloads_are_valid_xml_whatever_the_text(db_path, tmp_path):
+    """Control characters, NUL, U+FFFE/U+FFFF in titles and site ids: every graph download
+    still parses (they had answered 500, or written GEXF that networkx could not read)."""
+    hostile = tmp_path / "hostile.db"
+    hostile.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(hostile)
+    conn.execute("UPDATE articles SET title = 'Ferry' || char(0, 1, 27, 65534, 65535) WHERE id < 4")
+    conn.execute("UPDATE sites SET name = 'Courier' || char(8, 11) WHERE id = 'origin.example'")
+    conn.commit()
+    conn.close()
+    ds = make_app(hostile)
+    sql = quote("select 'a' || char(1) as source, 'b' || char(65534) as target, char(0) as note")
+    for path in (
+        "/-/crosspost/cluster/1.gexf",
+        "/-/crosspost/cluster/1.graphml",
+        "/-/crosspost/flows.gexf",
+        "/-/crosspost/flows.graphml",
+        f"/hostile.gexf?sql={sql}",
+        f"/hostile.graphml?sql={sql}",
+    ):
+        response = asyncio.run(ds.client.get(path))
+        assert response.status_code == 200, (path, response.text[:300])
+        read = nx.read_gexf if ".gexf" in path else nx.read_graphml
+        graph = read(io.BytesIO(response.content))
+        assert graph.number_of_nodes() >= 2, path
+    graph = nx.read_graphml(
+        io.BytesIO(asyncio.run(ds.client.get(f"/hostile.graphml?sql={sql}")).content)
+    )
+    assert set(graph) == {"a\ufffd", "b\ufffd"}
