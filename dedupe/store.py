@@ -212,6 +212,105 @@ _INSERT_ARTICLES = (
 )
 
 
+# Tables every crosspost database has: a SQLite file without them belongs to someone else.
+CORE_TABLES = frozenset(
+    {"sites", "articles", "stripped", "clusters", "cluster_members", "spread_edges"}
+)
+
+# Full-text search over articles, as sqlite-utils' enable_fts(["title", "text"],
+# create_triggers=True, tokenize="porter") writes it, run inside the migration's transaction.
+_ARTICLES_FTS = """
+CREATE VIRTUAL TABLE "articles_fts" USING FTS5 (
+    "title", "text",
+    tokenize='porter',
+    content="articles"
+);
+INSERT INTO "articles_fts" (rowid, "title", "text") SELECT rowid, "title", "text" FROM articles;
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+"""
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script one by one (executescript would commit first)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending.strip()
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that writes nothing, even on a file or folder we may not write.
+
+    A WAL database needs its -shm file, which SQLite cannot create in a read-only folder; when
+    no -wal file is there either (the last writer closed cleanly), all of the data is in the
+    main file and it can be read as immutable."""
+    uri = _file_uri(path)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as err:
+        conn.close()
+        cannot_share = (err.sqlite_errorname or "").startswith(
+            ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+        )
+        if not cannot_share or Path(f"{path}-wal").exists():
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+
+
+def _check_ours(path: Path, conn: sqlite3.Connection, allow_blank: bool) -> None:
+    """Raise StoreError unless the open file is a crosspost database (or, with `allow_blank`,
+    a file holding nothing yet). Only reads."""
+    # one read transaction: another process may be creating the schema meanwhile
+    in_transaction = conn.in_transaction
+    if not in_transaction:
+        conn.execute("BEGIN")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        if not in_transaction:
+            conn.execute("COMMIT")
+    if not names and version == 0:
+        if allow_blank:
+            return
+        raise StoreError(
+            f"{path} is an empty file, not a crosspost database: "
+            "create one with crosspost crawl, run or import"
+        )
+    if version == 0 or not names >= CORE_TABLES:
+        others = sorted(name for name in names - CORE_TABLES if not name.startswith("sqlite_"))
+        held = f"it holds {', '.join(others[:5])}{', ...' if len(others) > 5 else ''}"
+        raise StoreError(
+            f"{path} is not a crosspost database ({held if others else 'schema version 0'}); "
+            "it was left untouched: give a crosspost database or a new file name"
+        )
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this crosspost "
+            f"({len(MIGRATIONS)}): upgrade crosspost"
+        )
+
+
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -229,24 +328,39 @@ def _article_row(article: dict[str, Any]) -> list[Any]:
 
 
 class Store:
-    """One research database. Opens (creating and migrating) the SQLite file at `path`."""
+    """One research database at `path`, opened for writing and migrated to this version.
 
-    def __init__(self, path: str | os.PathLike):
+    With `create` (the commands that make databases: crawl, run, import, demo) a missing or
+    empty file becomes a new database; without it the file must already be one. Either way a
+    SQLite file of another application is refused before anything is written to it.
+    """
+
+    def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
         parent = self.path.parent
-        if not parent.exists():
-            raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
-        if not parent.is_dir():
-            raise StoreError(f"cannot create database {self.path}: {parent} is not a folder")
         if self.path.is_dir():
             raise StoreError(f"database {self.path} is a folder: give a file name inside it")
+        if not parent.exists():
+            doing = "cannot create database" if create else "no database"
+            raise StoreError(f"{doing} {self.path}: folder {parent} does not exist")
+        if not create and not self.path.exists():
+            raise StoreError(f"database {self.path} not found: crawl or import first")
+        if not parent.is_dir():
+            raise StoreError(f"cannot create database {self.path}: {parent} is not a folder")
         if self.path.exists() and not os.access(self.path, os.W_OK):
             raise StoreError(f"cannot write database {self.path}: the file is read-only")
         if not self.path.exists() and not os.access(parent, os.W_OK):
             raise StoreError(f"cannot create database {self.path}: folder {parent} is not writable")
         try:
-            conn = sqlite3.connect(str(self.path), timeout=30)
+            # mode=rw never creates the file; rwc does (only for a missing file, checked above)
+            mode = "rwc" if create else "rw"
+            conn = sqlite3.connect(f"{_file_uri(self.path)}?mode={mode}", uri=True, timeout=30)
             self.db = sqlite_utils.Database(conn)
+            try:
+                _check_ours(self.path, conn, allow_blank=create)
+            except StoreError:
+                conn.close()
+                raise
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -262,22 +376,37 @@ class Store:
 
     # -- schema -------------------------------------------------------------------------------
 
+    def _schema_is_current(self) -> bool:
+        return self.schema_version == len(MIGRATIONS) and self.db["articles_fts"].exists()
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} has schema version {version}, newer than this crosspost "
-                f"({len(MIGRATIONS)}): upgrade crosspost"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.db.conn:
-                self.db.conn.executescript(
-                    f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+        """Bring the schema to this version in one IMMEDIATE transaction.
+
+        The version is read again inside the transaction: two processes opening a new file at
+        once both see version 0, and the second must find the first one's work done rather than
+        create the tables again."""
+        if self._schema_is_current():
+            return
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this crosspost "
+                    f"({len(MIGRATIONS)}): upgrade crosspost"
                 )
-        if not self.db["articles_fts"].exists():
-            self.db["articles"].enable_fts(
-                ["title", "text"], create_triggers=True, tokenize="porter"
-            )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            if not self.db["articles_fts"].exists():
+                for statement in _statements(_ARTICLES_FTS):
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -872,26 +1001,19 @@ class Store:
         if not store.path.is_file():
             raise StoreError(f"database {store.path} is not a file: give the .db file itself")
         try:
-            conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
+            conn = _connect_read_only(store.path)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot open database {store.path}: {err}") from err
-        store.db = sqlite_utils.Database(conn)
-        try:
-            version = store.schema_version
-        except sqlite3.DatabaseError as err:
-            conn.close()
             raise StoreError(
                 f"cannot read {store.path}: {err} (is it a crosspost SQLite file?)"
             ) from err
-        if version == 0 or version > len(MIGRATIONS):
+        store.db = sqlite_utils.Database(conn)
+        try:
+            _check_ours(store.path, conn, allow_blank=False)
+        except (StoreError, sqlite3.Error) as err:
             conn.close()
-            if version == 0:
-                raise StoreError(
-                    f"{store.path} is not a crosspost database (schema version 0): "
-                    "create one with crosspost run or crosspost import"
-                )
+            if isinstance(err, StoreError):
+                raise
             raise StoreError(
-                f"{store.path} has schema version {version}, newer than this crosspost "
-                f"({len(MIGRATIONS)}): upgrade crosspost"
-            )
+                f"cannot read {store.path}: {err} (is it a crosspost SQLite file?)"
+            ) from err
         return store
