@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from dedupe.errors import InputError, StoreError
-from dedupe.store import Store
+from dedupe.store import MIGRATIONS, Store
 
 if TYPE_CHECKING:  # Datasette is imported when needed: errors come out fast
     from datasette.app import Datasette
@@ -137,6 +137,14 @@ def serve(
     failure; so a taken port is a clear InputError.
     """
     check_database(db_path)
+    with Store.open_read_only(db_path) as store:
+        if store.schema_version < len(MIGRATIONS):  # serve never migrates: it only reads
+            print(
+                f"crosspost: note: {db_path} has schema version {store.schema_version} of "
+                f"{len(MIGRATIONS)}; `crosspost cluster --db {db_path}` brings it up to date "
+                "(site_flows becomes fast)",
+                file=sys.stderr,
+            )
     sock = _listen(host, port)
     try:
         import uvicorn

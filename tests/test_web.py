@@ -199,6 +199,7 @@ def build_database(path: Path) -> Path:
             db["stripped"].insert_all(
                 dict(article_id=a, text=text, reason=reason) for a, text, reason in STRIPPED
             )
+        store.refresh_site_flows()  # spread edges written directly, not by replace_clusters
     return path
 
 
@@ -300,6 +301,7 @@ def test_internal_tables_hidden_and_facets_and_search(client):
         "clusters",
         "cluster_members",
         "spread_edges",
+        "site_flows",
         "crawl_runs",
     }
     data = client("/spread/articles.json?_search=ferry&_shape=objects").json()
