@@ -33,6 +33,7 @@ SETTINGS: dict[str, Any] = {
     "max_returned_rows": 2000,
     "default_page_size": 100,
     "truncate_cells_html": 300,  # article texts are long; the row page shows them whole
+    "max_csv_mb": 100,  # a streamed CSV download stops there
 }
 
 
@@ -89,12 +90,15 @@ def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from crosspost import web
+    from crosspost import limits, web
 
     tables = check_database(db_path)
     path = str(Path(db_path).resolve())
     if not pm.is_registered(web):  # the entry point registers it when crosspost is installed
         pm.register(web, name="crosspost")
+    if not pm.is_registered(limits):  # bounds on what one request may cost
+        pm.register(limits, name="crosspost-limits")
+    limits.plain_error_logs()
     ds = Datasette(
         files=[] if immutable else [path],
         immutables=[path] if immutable else [],
@@ -148,6 +152,10 @@ def serve(
     sock = _listen(host, port)
     try:
         import uvicorn
+
+        from crosspost.limits import limit_sqlite_heap
+
+        limit_sqlite_heap()
 
         ds = make_app(db_path, immutable=immutable)
         config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")

@@ -724,3 +724,43 @@ def test_graph_downloads_are_valid_xml_whatever_the_text(db_path, tmp_path):
         io.BytesIO(asyncio.run(ds.client.get(f"/hostile.graphml?sql={sql}")).content)
     )
     assert set(graph) == {"a\ufffd", "b\ufffd"}
+
+
+def test_whole_graph_downloads_are_built_one_at_a_time_and_kept(db_path, tmp_path, monkeypatch):
+    """The site graph takes seconds at scale: many requests at once build it once."""
+    import threading
+    import time
+
+    from crosspost import web
+
+    copy = tmp_path / "kept.db"
+    copy.write_bytes(db_path.read_bytes())
+    built, running, most = [], [0], [0]
+    lock = threading.Lock()
+    real = web._export_file
+
+    def counted(*args):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        try:
+            built.append(args)
+            return real(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(web, "_export_file", counted)
+    ds = make_app(copy)
+
+    async def many(path: str, count: int):
+        return await asyncio.gather(*(ds.client.get(path) for _ in range(count)))
+
+    answers = asyncio.run(many("/-/crosspost/flows.gexf", 6))
+    assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
+    assert (len(built), most[0]) == (1, 1)
+    with Store(copy) as store:  # the database changes: the next download is built again
+        store.upsert_site("new.example")
+    assert asyncio.run(ds.client.get("/-/crosspost/flows.gexf")).status_code == 200
+    assert len(built) == 2
