@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from dedupe.errors import CrosspostError, InputError, StoreError
-from dedupe.store import Store
+from dedupe.store import MAX_TEXT_CHARS, Store
 
 EXIT_INPUT = 2  # bad input: a file, a setting, a path
 EXIT_FAILED = 1  # the work itself failed (crawl errors, broken import lines)
@@ -255,9 +255,10 @@ def import_(file: str, db: str) -> None:
     store.close()
     for line_number, problem in report.errors:
         click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)
+    cut = f", {report.cut} cut to {MAX_TEXT_CHARS:,} characters" if report.cut else ""
     click.echo(
         f"imported {report.added} articles ({report.known} already stored, "
-        f"{len(report.errors)} broken lines)"
+        f"{len(report.errors)} broken lines{cut})"
     )
     if report.errors:
         sys.exit(EXIT_FAILED)

@@ -21,6 +21,14 @@ import sqlite_utils
 
 from .errors import StoreError
 
+# An article's texts are stored up to this many characters (some 170,000 words; the longest news
+# pieces are a tenth of that), the rest cut with a stripped row of reason TOO_LONG saying how much:
+# one imported article of 20 MB had made `crosspost cluster` take 2.7 GB. Reads for the pipeline
+# are cut the same way, for texts stored before.
+MAX_TEXT_CHARS = 1_000_000
+TOO_LONG = "too-long"
+TEXT_COLUMNS = ("raw_text", "text")
+
 ARTICLE_COLUMNS = (
     "url",
     "site",
@@ -275,6 +283,13 @@ END;
 """
 
 
+def _select_list(columns: Iterable[str]) -> str:
+    """Columns for a SELECT on articles, texts cut to MAX_TEXT_CHARS."""
+    return ", ".join(
+        f"substr({c}, 1, {MAX_TEXT_CHARS}) AS {c}" if c in TEXT_COLUMNS else c for c in columns
+    )
+
+
 def _statements(script: str) -> Iterator[str]:
     """The statements of an SQL script one by one (executescript would commit first)."""
     pending = ""
@@ -357,10 +372,23 @@ def _sql_value(value: Any) -> Any:
 
 
 def _article_row(article: dict[str, Any]) -> list[Any]:
-    """Values for ARTICLE_COLUMNS; fetched_at defaults to now."""
+    """Values for ARTICLE_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
     row = {column: article.get(column) for column in ARTICLE_COLUMNS}
     row["fetched_at"] = row["fetched_at"] or now()
+    for column in TEXT_COLUMNS:
+        if isinstance(row[column], str):
+            row[column] = row[column][:MAX_TEXT_CHARS]
     return [row[column] for column in ARTICLE_COLUMNS]
+
+
+def over_length(article: dict[str, Any]) -> int:
+    """How many characters of the article's raw text go beyond MAX_TEXT_CHARS (0 if none)."""
+    return max(0, len(article.get("raw_text") or "") - MAX_TEXT_CHARS)
+
+
+def _cut_note(cut: int) -> tuple[str, str]:
+    """The stripped row that says an article's text was cut."""
+    return (f"[{cut:,} characters after the first {MAX_TEXT_CHARS:,} not stored]", TOO_LONG)
 
 
 class Store:
@@ -593,9 +621,12 @@ class Store:
             "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
             [
                 (article_id, block, reason)
-                for article_id, (_, removed) in zip(ids, batch, strict=True)
+                for article_id, (article, removed) in zip(ids, batch, strict=True)
                 if article_id is not None
-                for block, reason in removed
+                for block, reason in [
+                    *removed,
+                    *([_cut_note(over_length(article))] if over_length(article) else []),
+                ]
             ],
         )
         return ids
@@ -622,7 +653,7 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def iter_articles(self, columns: Iterable[str] = ("id",) + ARTICLE_COLUMNS) -> Iterator[dict]:
-        cols = ", ".join(columns)
+        cols = _select_list(columns)
         cursor = self.db.execute(f"SELECT {cols} FROM articles ORDER BY id")
         names = [d[0] for d in cursor.description]
         for row in cursor:
@@ -649,14 +680,19 @@ class Store:
                 conn.execute("DELETE FROM temp._cleaned")
                 conn.executemany(
                     "INSERT OR REPLACE INTO temp._cleaned (id, text, word_count) VALUES (?, ?, ?)",
-                    [(i, text, len(text.split())) for i, text, _ in chunk],
+                    [
+                        (i, text[:MAX_TEXT_CHARS], len(text[:MAX_TEXT_CHARS].split()))
+                        for i, text, _ in chunk
+                    ],
                 )
                 conn.execute(
                     "UPDATE articles SET text = c.text, word_count = c.word_count "
                     "FROM temp._cleaned c WHERE articles.id = c.id"
                 )
-                conn.execute(
-                    "DELETE FROM stripped WHERE article_id IN (SELECT id FROM temp._cleaned)"
+                conn.execute(  # the note of a cut text stays: the raw text is still cut
+                    "DELETE FROM stripped WHERE article_id IN (SELECT id FROM temp._cleaned) "
+                    "AND reason != ?",
+                    [TOO_LONG],
                 )
                 conn.executemany(
                     "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
@@ -831,7 +867,7 @@ class Store:
         )
 
     def articles_by_id(self, ids: list[int], columns: Iterable[str]) -> list[dict]:
-        cols = ", ".join(columns)
+        cols = _select_list(columns)
         rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
