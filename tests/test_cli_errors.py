@@ -103,3 +103,49 @@ def test_help_explains_with_examples():
         assert command in result.stdout
         sub = run(command, "--help")
         assert sub.returncode == 0 and "Example" in sub.stdout, command
+
+
+def test_bad_setting_values_are_refused_before_the_crawl(tmp_path):
+    """A value Scrapy cannot read had failed the crawl after it started: a 51-line Twisted
+    traceback and a crawl_runs row with status 'None'."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nurl = 'http://127.0.0.1:9/'\n")
+    db = tmp_path / "x.db"
+    cases = {
+        "DOWNLOAD_DELAY=abc": "give a number",
+        "ROBOTSTXT_OBEY=maybe": "give true or false",
+        "CROSSPOST_EXTRACT_WORKERS=two": "give a whole number",
+        "ITEM_PIPELINES=notjson": "give a JSON object",
+    }
+    runs = {
+        setting: subprocess.Popen(
+            [*CROSSPOST, "crawl", str(sites), "--db", str(db), "-s", setting],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for setting in cases
+    }
+    for setting, run in runs.items():
+        stdout, stderr = run.communicate(timeout=120)
+        result = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+        assert result.returncode == 2, setting
+        name, value = setting.split("=")
+        assert_one_line_error(result, f"setting {name}={value!r} is not valid", cases[setting])
+        assert stderr.count("\n") == 1, stderr
+    assert not db.exists()  # refused before the database was opened: no crawl_runs row
+
+
+def test_a_crawl_that_cannot_start_says_why_in_one_line(tmp_path):
+    """A value of the right type that Scrapy still refuses (a fraction where it wants a whole
+    number) stops the crawl as it starts: one line, exit 2, the run recorded as failed."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nurl = 'http://127.0.0.1:9/'\n")
+    db = tmp_path / "x.db"
+    result = run("crawl", str(sites), "--db", str(db), "-s", "CONCURRENT_REQUESTS=2.5")
+    assert result.returncode == 2
+    assert_one_line_error(result, "the crawl could not start", "'2.5'", "-s settings")
+    assert result.stderr.count("\n") == 1, result.stderr
+    with Store(db) as store:
+        [(status,)] = store.db.execute("SELECT status FROM crawl_runs").fetchall()
+    assert status.startswith("failed to start: ") and "2.5" in status
