@@ -60,7 +60,9 @@ def _article_count(db: Path) -> int | None:
 def build(db: Path, articles: int, sites: int, seed: int, rebuild: bool) -> None:
     """A clustered database of `articles` generated articles, reused when it is already there."""
     if not rebuild and _article_count(db) == articles:
-        print(f"reusing {db} ({articles:,} articles)")
+        # a cluster run with nothing new: migrates a database made by an older crosspost
+        clustered = _run([*CROSSPOST, "cluster", "--db", str(db)])
+        print(f"reusing {db} ({articles:,} articles); cluster with nothing new: {clustered:.1f}s")
         return
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -72,7 +74,7 @@ def build(db: Path, articles: int, sites: int, seed: int, rebuild: bool) -> None
     imported = _run([*CROSSPOST, "import", str(corpus), "--db", str(db)])
     corpus.unlink()
     clustered = _run([*CROSSPOST, "cluster", "--db", str(db)])
-    print(f"built {db}: import {imported:.1f}s, cluster {clustered:.1f}s")
+    print(f"built {db}: import {imported:.1f}s, cluster {clustered:.1f}s", flush=True)
 
 
 def time_site_flows(db: Path) -> tuple[float, int]:
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
 
     build(args.db, args.articles, args.sites, args.seed, args.rebuild)
     seconds, pairs = time_site_flows(args.db)
-    print(f"site_flows in sqlite3: {seconds:.3f}s ({pairs:,} site pairs)")
+    print(f"site_flows in sqlite3: {seconds:.3f}s ({pairs:,} site pairs)", flush=True)
 
     port = _free_port()
     server = start_server(args.db, port)
@@ -213,11 +215,15 @@ def main(argv: list[str] | None = None) -> None:
                 ("site_flows table", f"/{args.db.stem}/site_flows"),
                 ("site_flows.json", f"/{args.db.stem}/site_flows.json?_shape=array&_size=max"),
                 ("flows page again", "/-/crosspost/flows"),
+                ("flows.gexf", "/-/crosspost/flows.gexf"),
+                ("flows.gexf again", "/-/crosspost/flows.gexf"),
             ):
                 took, status = timed_get(http, path)
-                print(f"{name:18} HTTP {status} in {took:.3f}s")
+                print(f"{name:18} HTTP {status} in {took:.3f}s", flush=True)
         mix = page_mix(args.db)
-        print(f"{args.clients} clients for {args.seconds:.0f}s over {len(mix)} pages ...")
+        print(
+            f"{args.clients} clients for {args.seconds:.0f}s over {len(mix)} pages ...", flush=True
+        )
         run = load(base, mix, args.clients, args.seconds)
     finally:
         rss = peak_rss_mb(server.pid)

@@ -236,6 +236,12 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO site_flows (source_site, target_site, pieces, median_lag_hours) {SITE_FLOWS_SQL};
     """,
+    # 6: the articles page Datasette opens sorts by published and facets by published_source:
+    # without these indexes it sorted every article (2.7 s at 50,000 articles).
+    """
+    CREATE INDEX IF NOT EXISTS idx_articles_published ON articles(published);
+    CREATE INDEX IF NOT EXISTS idx_articles_published_source ON articles(published_source);
+    """,
 ]
 
 
