@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import sqlite3
@@ -241,7 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     p50, p95 = _quantiles(every)
     print(
         f"all: {len(every) / run['elapsed']:.1f} requests/s, p50 {p50:.3f}s, p95 {p95:.3f}s, "
-        f"{failed} errors; server peak RSS {rss:.0f} MB"
+        f"{failed} errors; server peak RSS {rss:.0f} MB; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work included)"
     )
     for problems in errors.values():
         for problem in sorted(set(problems))[:3]:
