@@ -22,11 +22,6 @@ from dedupe.store import MIGRATIONS, Store
 if TYPE_CHECKING:  # Datasette is imported when needed: errors come out fast
     from datasette.app import Datasette
 
-# Tables every crosspost database has; a file without them is some other SQLite database.
-REQUIRED_TABLES = frozenset(
-    {"sites", "articles", "stripped", "clusters", "cluster_members", "spread_edges"}
-)
-
 SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 5000,  # a research query may scan every article, but not forever
     "facet_time_limit_ms": 500,
@@ -65,19 +60,14 @@ def load_metadata(database: str, tables: list[str] | None = None) -> dict[str, A
 
 
 def check_database(db_path: str | os.PathLike) -> list[str]:
-    """Check that `db_path` is a crosspost database without writing to it; returns its tables."""
+    """Check that `db_path` is a crosspost database without writing to it; returns its tables.
+
+    Store.open_read_only refuses a file that is not one (another application's SQLite file)."""
     with Store.open_read_only(db_path) as store:
         try:
-            tables = store.db.table_names()
+            return store.db.table_names()
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot read {store.path}: {err}") from err
-    missing = sorted(REQUIRED_TABLES - set(tables))
-    if missing:
-        raise StoreError(
-            f"{db_path} is not a crosspost database (no {', '.join(missing)} table): "
-            "create one with crosspost run or crosspost import"
-        )
-    return tables
 
 
 def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:

@@ -192,11 +192,11 @@ Store(path).close()
 def test_two_processes_creating_one_database_at_once(tmp_path):
     """Both open a new file at the same instant: neither may find the other's tables in its way
     ("table sites already exists" in 6 of 40 such processes before)."""
-    pairs = 15
+    pairs = 10
     when = time.time() + 2.0
     runs = [
         subprocess.Popen(
-            [sys.executable, "-c", OPEN_AT, str(tmp_path / f"new{n}.db"), str(when + n * 0.3)],
+            [sys.executable, "-c", OPEN_AT, str(tmp_path / f"new{n}.db"), str(when + n * 0.2)],
             stderr=subprocess.PIPE,
             text=True,
         )
