@@ -940,13 +940,13 @@ class Store:
     ) -> None:
         """Replace clusters, members and spread edges in one transaction: all of them, or with
         `only`, the rows of those cluster ids (the given rows must belong to them)."""
+        gone = None if only is None else [(cluster_id,) for cluster_id in sorted(only)]
         with self._writing():
-            if only is None:
+            if gone is None:
                 self.db.execute("DELETE FROM spread_edges")
                 self.db.execute("DELETE FROM cluster_members")
                 self.db.execute("DELETE FROM clusters")
             else:
-                gone = [(cluster_id,) for cluster_id in sorted(only)]
                 for table in ("spread_edges", "cluster_members"):
                     self.db.conn.executemany(f"DELETE FROM {table} WHERE cluster_id = ?", gone)
                 self.db.conn.executemany("DELETE FROM clusters WHERE id = ?", gone)
@@ -954,7 +954,8 @@ class Store:
             self._insert_rows("cluster_members", members)
             self._insert_rows("spread_edges", edges)
             self._insert_rows("_meta", [{"key": "next_cluster_id", "value": str(next_id)}], True)
-            self._refresh_site_flows()
+            if gone is None or gone or edges:  # else no spread edge changed
+                self._refresh_site_flows()
 
     def refresh_site_flows(self) -> None:
         """Recompute site_flows from spread_edges (replace_clusters does it as it writes them;
