@@ -3,7 +3,8 @@ led by a link of its own (a listing, however long its teasers), or one body of t
 
 `analyse(html, url, main_text)` finds groups of sibling elements of the same tag and class, each
 led by a link to a different page (a link in a heading, or a title-like link that does not sit
-in running text), and measures how much of the page's main text lies inside such items. It also
+in running text), and single items headed by a link to another page (a tag page with one
+teaser), and measures how much of the page's main text lies inside such items. It also
 reads whether the page shows a date of its own (outside the items) and whether it is one page of
 a paginated series (rel=next / rel=prev).
 """
@@ -17,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
+
+from dedupe.urls import clean_url
 
 WORD = re.compile(r"\w+")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -62,7 +65,11 @@ def analyse(html: str | bytes, url: str, main_text: str) -> Structure:
         return Structure()
     for bad in tree.xpath("//script[not(@type='application/ld+json')]|//style|//noscript"):
         bad.drop_tree()
-    roots, targets = _items(tree, url)
+    selves = {clean_url(url)}
+    canonical = tree.xpath("//link[@rel='canonical']/@href")
+    if canonical:
+        selves.add(clean_url(urljoin(url, canonical[0].strip())))
+    roots, targets = _items(tree, url, selves)
     # The list keeps lxml's element proxies alive, so that their ids stay theirs.
     held = [el for root in roots for el in root.iter()]
     inside = {id(el) for el in held}
@@ -85,10 +92,23 @@ def analyse(html: str | bytes, url: str, main_text: str) -> Structure:
 # -- items --------------------------------------------------------------------------------------
 
 
-def _items(tree, base_url: str) -> tuple[list, list[str]]:
-    """(outermost item elements, their lead targets) of every group of repeated items."""
+def _items(tree, base_url: str, selves: set[str]) -> tuple[list, list[str]]:
+    """(outermost item elements, their lead targets): groups of repeated items and single
+    items headed by a link to another page. Links to the page itself lead nowhere else."""
     spans: list = []
     targets: list[str] = []
+    for heading in tree.iter(*HEADINGS):
+        anchor = next(
+            (a for a in [*heading.iter("a"), *heading.iterancestors("a")] if a.get("href")), None
+        )
+        target = anchor is not None and _absolute(anchor.get("href"), base_url)
+        parent = heading.getparent()
+        if not target or clean_url(target) in selves or parent is None:
+            continue
+        if parent.tag in ("html", "body", "main") or next(parent.iter(*HEADINGS)) is not heading:
+            continue  # the heading must open its container: a lone teaser, not a page or section
+        spans.append(parent)
+        targets.append(target)
     for parent in tree.iter():
         if not isinstance(parent.tag, str):
             continue
@@ -101,7 +121,7 @@ def _items(tree, base_url: str) -> tuple[list, list[str]]:
         for positions in groups.values():
             if len(positions) < MIN_ITEMS:
                 continue
-            leads = {p: _lead(children[p], base_url) for p in positions}
+            leads = {p: _lead(children[p], base_url, selves) for p in positions}
             led = [p for p in positions if leads[p]]
             distinct = {leads[p] for p in led}
             if len(led) < MIN_ITEMS or len(distinct) < MIN_DISTINCT * len(led):
@@ -128,16 +148,16 @@ def _spans(children: list, positions: list[int], led: list[int]) -> list:
     return out
 
 
-def _lead(item, base_url: str) -> str | None:
+def _lead(item, base_url: str, selves: set[str]) -> str | None:
     """Where an item leads: its heading's link, else its first title-like link that is not part
-    of running text (an inline link in a paragraph of an article)."""
+    of running text (an inline link in a paragraph of an article); never the page itself."""
     anchors = [a for a in item.iter("a") if (a.get("href") or "").strip()]
-    for a in anchors:
-        if a.tag in HEADINGS or any(p.tag in HEADINGS for p in _up_to(a, item)):
-            return _absolute(a.get("href"), base_url)
-    for a in anchors:
-        if title_like(a.text_content()) and not _in_running_text(a, item):
-            return _absolute(a.get("href"), base_url)
+    headed = [a for a in anchors if any(p.tag in HEADINGS for p in _up_to(a, item))]
+    titled = [a for a in anchors if title_like(a.text_content()) and not _in_running_text(a, item)]
+    for a in headed + titled:
+        target = _absolute(a.get("href"), base_url)
+        if target and clean_url(target) not in selves:
+            return target
     return None
 
 

@@ -90,3 +90,77 @@ def test_kill_9_midway_then_resume_equals_uninterrupted(sample_web, tmp_path):
     assert crosspost(*crawl_args(running, sites, clean_db)).returncode == 0
     assert snapshot(killed_db) == snapshot(clean_db)
     assert len(snapshot(clean_db)) == total
+
+
+def crawl_killed_at(args: list[str], db, articles: int) -> int:
+    """Run a crawl and kill -9 it once the database holds `articles` articles; returns how many
+    it held when it died."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crosspost", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while stored_count(db) < articles and time.monotonic() < deadline:
+        assert process.poll() is None, f"the crawl ended before {articles} articles"
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return stored_count(db)
+
+
+def test_kill_9_at_several_moments_then_resume_equals_a_clean_crawl(sample_web, tmp_path):
+    """Killed after a sixth, half and five sixths of the articles were stored, each crawl ends,
+    after one more run, with exactly the articles (and texts) of a crawl never killed."""
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    total = len(running.truth.articles())
+    clean_db = tmp_path / "clean.db"
+    assert crosspost(*crawl_args(running, sites, clean_db)).returncode == 0
+    clean = snapshot(clean_db)
+    assert len(clean) == total
+    for share in (1 / 6, 1 / 2, 5 / 6):
+        db = tmp_path / f"killed-{round(share * 6)}.db"
+        at_kill = crawl_killed_at(crawl_args(running, sites, db, *SLOW), db, int(total * share))
+        assert at_kill < total, "killed too late to matter"
+        resumed = crosspost(*crawl_args(running, sites, db))
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        got = snapshot(db)
+        missing = {r[0] for r in clean} - {r[0] for r in got}
+        assert got == clean, f"killed at {at_kill}: missing {sorted(missing)[:5]}"
+
+
+def test_kill_9_during_a_recrawl_then_resume_equals_a_clean_recrawl(tmp_path):
+    """A scheduled re-crawl (the previous one finished) killed midway: the next run still finds
+    every new article, pagination included, and fetches no stored one again."""
+    from datetime import timedelta
+
+    from crosspost.demo.server import serve
+    from crosspost.demo.web import build_web
+
+    web = build_web()
+    earlier = web.end - timedelta(days=6)
+    with serve(web, now=earlier) as running:
+        sites = write_sites(web, running, tmp_path / "sites.toml")
+        killed, clean = tmp_path / "killed.db", tmp_path / "clean.db"
+        for db in (killed, clean):
+            assert crosspost(*crawl_args(running, sites, db)).returncode == 0
+        first = stored_count(clean)
+        running.set_now(web.end)
+        assert crosspost(*crawl_args(running, sites, clean)).returncode == 0
+        new = stored_count(clean) - first
+        assert new > 10
+        at_kill = crawl_killed_at(
+            crawl_args(running, sites, killed, *SLOW), killed, first + new // 3
+        )
+        assert at_kill < first + new
+        before = Store(killed).known_urls()
+        start = len(running.requests)
+        resumed = crosspost(*crawl_args(running, sites, killed))
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert snapshot(killed) == snapshot(clean)
+        again = {
+            running.truth.url(host, path.split(";")[0].split("?")[0])
+            for host, path, _ in list(running.requests)[start:]
+        }
+        assert not again & before
