@@ -131,6 +131,10 @@ def test_max_pages_bounds_the_requests_to_a_site(sample_web, tmp_path):
     assert 0 < len(to_first) <= 5
     others = {h for h, _ in requested_paths(running, start)} - {first}
     assert len(others) == len(web.sites) - 1
+    # A site cut short is not taken as crawled to its end: the next run does not stop early.
+    store = Store(tmp_path / "bounded.db")
+    assert store.get_meta(f"crawl_complete:{first}") == "0"
+    assert store.get_meta(f"crawl_complete:{web.sites[1].host}") == "1"
 
 
 def test_traps_are_bounded_and_no_page_is_fetched_twice(sample_web, tmp_path):

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import crawl_args, crosspost, write_sites
+from conftest import FAST, crawl_args, crosspost, write_sites
 
 from dedupe.store import Store
 
@@ -22,6 +22,9 @@ SLOW = [
     "-s",
     "DOWNLOAD_DELAY_JITTER=0",
 ]
+
+# A small site needs no pool of extraction workers (spawning one costs more than the work).
+ONE_WORKER = ["-s", "CROSSPOST_EXTRACT_WORKERS=0"]
 
 
 def stored_count(db) -> int:
@@ -164,3 +167,91 @@ def test_kill_9_during_a_recrawl_then_resume_equals_a_clean_recrawl(tmp_path):
             for host, path, _ in list(running.requests)[start:]
         }
         assert not again & before
+
+
+def chain_site(stories: int):
+    """A blog whose home page shows only its newest story and each story links the one before:
+    older stories are reachable through stored articles only."""
+    import threading
+    from html import escape
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crosspost.demo.writer import Writer
+
+    writer = Writer(5)
+    drafts = [writer.news("The Chain Gazette") for _ in range(stories)]
+
+    def story(i: int) -> bytes:
+        d = drafts[i]
+        older = (
+            f'<p class="nav-prev">Previous story: <a href="/story/{i + 1}/">'
+            f"{escape(drafts[i + 1].title)}</a></p>"
+            if i + 1 < stories
+            else ""
+        )
+        body = "".join(f"<p>{escape(p)}</p>" for p in d.paragraphs)
+        return (
+            f"<html><head><title>{escape(d.title)}</title>"
+            '<meta property="og:type" content="article"></head><body>'
+            f"<article><h1>{escape(d.title)}</h1><p>By {escape(d.author)} "
+            f'<time datetime="2026-11-{28 - i % 27:02d}">Nov {28 - i % 27}</time></p>'
+            f"{body}</article>{older}</body></html>"
+        ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            parts = self.path.strip("/").split("/")
+            if self.path == "/":
+                newest = escape(drafts[0].title)
+                body, status = f'<html><body><a href="/story/0/">{newest}</a></body></html>', 200
+                body = body.encode()
+            elif len(parts) == 2 and parts[0] == "story" and parts[1].isdigit():
+                body, status = (
+                    (story(int(parts[1])), 200) if int(parts[1]) < stories else (b"", 404)
+                )
+            else:
+                body, status = b"not here", 404
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_kill_9_cannot_cut_discovery_behind_stored_articles(tmp_path):
+    """Stored articles are never fetched again, so what they led to is kept in the frontier:
+    a chain of stories each linked only from the next newer one survives a kill."""
+    stories = 16
+    server = chain_site(stories)
+    try:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(
+            f'[[sites]]\nname = "Chain"\nurl = "http://127.0.0.1:{server.server_port}/"\n'
+        )
+        db = tmp_path / "chain.db"
+        args = [
+            "crawl",
+            str(sites),
+            "--db",
+            str(db),
+            *SLOW,
+            "-s",
+            "DOWNLOAD_DELAY=0.05",
+            *ONE_WORKER,
+        ]
+        at_kill = crawl_killed_at(args, db, 5)
+        assert at_kill < stories - 1
+        resumed = crosspost("crawl", str(sites), "--db", str(db), *FAST, *ONE_WORKER)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        store = Store(db)
+        assert store.article_count() == stories
+        assert store.frontier("127.0.0.1") == []  # a finished crawl leaves no frontier
+    finally:
+        server.shutdown()
