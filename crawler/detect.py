@@ -5,7 +5,6 @@ feeds, sitemaps and listings show them."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 from dedupe.text import ARTICLE_TYPES
@@ -53,31 +52,32 @@ def _shape(segment: str) -> str:
 
 
 class ArticleShapes:
-    """URL shapes of a site's articles, as its feeds and sitemaps list them (two URLs of a shape
-    make it an article shape) and as its listings lead to them (three)."""
+    """URL shapes of a site's articles: two different URLs of a shape in its feeds and sitemaps
+    make it an article shape, three that its listings' items lead to do too (a menu link seen on
+    every page is still one URL)."""
 
     MIN_LISTED = 2
     MIN_LED = 3
 
     def __init__(self) -> None:
-        self.listed: dict[str, Counter[str]] = {}
-        self.led: dict[str, Counter[str]] = {}
+        self.listed: dict[str, dict[str, set[str]]] = {}
+        self.led: dict[str, dict[str, set[str]]] = {}
 
     def learn(self, site: str, url: str) -> None:
         """A URL a feed or sitemap of the site lists."""
-        self.listed.setdefault(site, Counter())[url_shape(url)] += 1
+        self.listed.setdefault(site, {}).setdefault(url_shape(url), set()).add(url)
 
     def learn_led(self, site: str, urls: list[str]) -> None:
         """URLs the items of a listing page of the site lead to."""
-        counter = self.led.setdefault(site, Counter())
-        for url in set(urls):
-            counter[url_shape(url)] += 1
+        shapes = self.led.setdefault(site, {})
+        for url in urls:
+            shapes.setdefault(url_shape(url), set()).add(url)
 
     def matches(self, site: str, url: str) -> bool:
         shape = url_shape(url)
         return (
-            self.listed.get(site, Counter())[shape] >= self.MIN_LISTED
-            or self.led.get(site, Counter())[shape] >= self.MIN_LED
+            len(self.listed.get(site, {}).get(shape, ())) >= self.MIN_LISTED
+            or len(self.led.get(site, {}).get(shape, ())) >= self.MIN_LED
         )
 
 

@@ -150,7 +150,8 @@ def _spans(children: list, positions: list[int], led: list[int]) -> list:
 
 def _lead(item, base_url: str, selves: set[str]) -> str | None:
     """Where an item leads: its heading's link, else its first title-like link that is not part
-    of running text (an inline link in a paragraph of an article); never the page itself."""
+    of running text (an inline link in a paragraph of an article), else, for an item with a
+    heading, the one page all its links lead to ("Read more"); never the page itself."""
     anchors = [a for a in item.iter("a") if (a.get("href") or "").strip()]
     headed = [a for a in anchors if any(p.tag in HEADINGS for p in _up_to(a, item))]
     titled = [a for a in anchors if title_like(a.text_content()) and not _in_running_text(a, item)]
@@ -158,11 +159,18 @@ def _lead(item, base_url: str, selves: set[str]) -> str | None:
         target = _absolute(a.get("href"), base_url)
         if target and clean_url(target) not in selves:
             return target
+    targets = {_absolute(a.get("href"), base_url) for a in anchors} - {None}
+    inline = any(_in_running_text(a, item) for a in anchors)
+    if len(targets) == 1 and not inline and next(item.iter(*HEADINGS), None) is not None:
+        (target,) = targets
+        return target if clean_url(target) not in selves else None
     return None
 
 
 def _up_to(el, top):
-    """Ancestors of `el` up to and including `top`."""
+    """Ancestors of `el` up to and including `top` (none when `el` is `top`)."""
+    if el is top:
+        return
     for ancestor in el.iterancestors():
         yield ancestor
         if ancestor is top:

@@ -74,6 +74,26 @@ def test_flat_runs_of_heading_and_teaser_are_a_listing(drafts):
     assert result["outcome"] == "listing"
 
 
+def test_cards_with_an_unlinked_heading_and_a_read_more_link_are_a_listing(drafts):
+    items = "".join(
+        f'<div class="card"><img src="/i/{i}.jpg" alt=""><h3>{escape(d.title)}</h3>'
+        f'<p>{escape(teaser(d, 40))}</p><a href="{href(d)}">Read more</a></div>'
+        for i, d in enumerate(drafts[:6])
+    )
+    result = outcome(page(f"<h1>Opinion</h1><div class=grid>{items}</div>"), BASE + "/opinion/")
+    assert result["outcome"] == "listing"
+
+
+def test_a_tag_page_with_one_long_teaser_is_a_listing(drafts):
+    d = drafts[2]
+    item = (
+        f'<div class="post"><h2><a href="{href(d)}">{escape(d.title)}</a></h2><p>By Ann Lee '
+        f'<time datetime="2026-11-04">Nov 4</time></p><p>{escape(teaser(d, 60))}</p></div>'
+    )
+    result = outcome(page(f"<h1>Tag: dredging</h1>{item}"), BASE + "/tag/dredging/")
+    assert result["outcome"] == "listing"
+
+
 def test_tag_pages_of_dated_list_items_with_teasers_are_a_listing(drafts):
     items = "".join(
         f'<li class="entry"><time datetime="2026-11-0{i + 1}">Nov {i + 1}</time> '
@@ -112,6 +132,18 @@ def test_an_article_whose_paragraphs_each_carry_a_link_is_not_a_listing(drafts):
     head = '<meta property="og:type" content="article">'
     result = outcome(page(main, title=draft.title, head=head, side=sidebar(drafts)))
     assert (result["outcome"], result["reason"]) == ("article", "declared")
+
+
+def test_an_article_in_sections_each_citing_one_source_is_not_a_listing(drafts):
+    draft = drafts[4]
+    sections = "".join(
+        f"<section><h3>Part {n}</h3><p>{escape(p)} The <a href='/reports/{n}/'>report</a> "
+        "says so.</p></section>"
+        for n, p in enumerate(draft.paragraphs)
+    )
+    main = f"<article><h1>{escape(draft.title)}</h1><p>By Ann Lee</p>{sections}</article>"
+    result = outcome(page(main, title=draft.title), BASE + href(draft))
+    assert result["outcome"] == "article", result["reason"]
 
 
 def test_a_page_declared_a_collection_is_a_listing(drafts):

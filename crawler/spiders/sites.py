@@ -259,11 +259,20 @@ class SitesSpider(scrapy.Spider):
             requests.append(self.follow(feed, site, self.parse_feed, priority=5))
         if response.meta.get("home") and not feeds and not self.site_configs[site].feeds:
             requests += self.probe(response.url, site, discovery.USUAL_FEEDS, self.parse_feed)
-        requests += self.follow_links(selector, response, site)
+        links = [
+            link
+            for link in discovery.html_links(selector, response.url)
+            if site_id(link.url) == site
+        ]
+        headlines = frozenset(
+            clean_url(link.url) for link in links if not link.turns_page and title_like(link.text)
+        )
+        requests += self.follow_links(links, headlines, response, site)
         # Written down before the page counts as done (recorded below, or by the pipeline).
         self.save_frontier()
         yield from filter(None, requests)
         if discovery.is_mostly_links(selector):  # a listing: no need to extract it
+            self.shapes.learn_led(site, list(headlines))
             self.state.record(url, site, "listing", response.status, "mostly-links")
             self.crawler.stats.inc_value("crosspost/dropped/mostly-links")
             return
@@ -275,22 +284,16 @@ class SitesSpider(scrapy.Spider):
             listed_shape=self.shapes.matches(site, url),
         )
 
-    def follow_links(self, selector: Selector, response: Response, site: str) -> list:
-        """Requests for the page's links within the site.
+    def follow_links(
+        self, links: list, headlines: frozenset[str], response: Response, site: str
+    ) -> list:
+        """Requests for the page's `links` within the site.
 
         Headline links (title-like text) tell whether the page leads anywhere new: on a
         re-crawl, pagination goes on only while they lead to pages not stored as articles nor
         known as other pages; in any crawl, a page whose headline links are all on the page
         that led to it is barren, and the links of MAX_BARREN_HOPS barren pages in a row are
         not followed (endless calendars, parameter spaces)."""
-        links = [
-            link
-            for link in discovery.html_links(selector, response.url)
-            if site_id(link.url) == site
-        ]
-        headlines = frozenset(
-            clean_url(link.url) for link in links if not link.turns_page and title_like(link.text)
-        )
         shown = response.meta.get("shown") or frozenset()
         hops = 0 if headlines - shown else response.meta.get("hops", 0) + 1
         if hops > MAX_BARREN_HOPS:
