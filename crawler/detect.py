@@ -102,7 +102,7 @@ def classify(signals: dict, listed_shape: bool = False) -> tuple[str, str]:
         return "listing", "declared-collection"
     if jsonld_article:
         needed = ITEM_SHARE_DECLARED
-    elif signals.get("paginated") or og_type in ("website", "profile"):
+    elif signals.get("paginated") or og_type in ("website", "profile") or "webpage" in jsonld:
         needed = ITEM_SHARE_HINTED
     else:
         needed = ITEM_SHARE

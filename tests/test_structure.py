@@ -175,5 +175,7 @@ def test_structure_decides_however_long_the_teasers():
     assert classify(base | {"item_share": 0.9}) == ("listing", "repeated-items")
     assert classify(base | {"item_share": 0.3, "paginated": True})[0] == "listing"
     assert classify(base | {"item_share": 0.3})[0] == "article"
+    assert classify(base | {"item_share": 0.3, "og_type": "website"})[0] == "listing"
+    assert classify(base | {"item_share": 0.3, "jsonld_types": ["WebPage"]})[0] == "listing"
     declared = base | {"jsonld_types": ["NewsArticle"], "item_share": 0.6}
     assert classify(declared) == ("article", "declared")
