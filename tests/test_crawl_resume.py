@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FAST, crawl_args, crosspost, write_sites
 
 from dedupe.store import Store
@@ -57,7 +58,17 @@ def snapshot(db) -> set[tuple]:
     }
 
 
-def test_kill_9_midway_then_resume_equals_uninterrupted(sample_web, tmp_path):
+@pytest.fixture(scope="module")
+def clean_crawl(sample_web, tmp_path_factory):
+    """The sample web crawled once, never killed: (sites.toml, snapshot of its articles)."""
+    web, running = sample_web
+    folder = tmp_path_factory.mktemp("clean")
+    sites = write_sites(web, running, folder / "sites.toml")
+    assert crosspost(*crawl_args(running, sites, folder / "clean.db")).returncode == 0
+    return sites, snapshot(folder / "clean.db")
+
+
+def test_kill_9_midway_then_resume_equals_uninterrupted(sample_web, clean_crawl, tmp_path):
     web, running = sample_web
     sites = write_sites(web, running, tmp_path / "sites.toml")
     total = len(running.truth.articles())
@@ -89,10 +100,8 @@ def test_kill_9_midway_then_resume_equals_uninterrupted(sample_web, tmp_path):
     runs = list(Store(killed_db).db["crawl_runs"].rows)
     assert [r["status"] for r in runs] == ["interrupted", "finished"]
 
-    clean_db = tmp_path / "clean.db"
-    assert crosspost(*crawl_args(running, sites, clean_db)).returncode == 0
-    assert snapshot(killed_db) == snapshot(clean_db)
-    assert len(snapshot(clean_db)) == total
+    assert snapshot(killed_db) == clean_crawl[1]
+    assert len(clean_crawl[1]) == total
 
 
 def crawl_killed_at(args: list[str], db, articles: int) -> int:
@@ -112,19 +121,18 @@ def crawl_killed_at(args: list[str], db, articles: int) -> int:
     return stored_count(db)
 
 
-def test_kill_9_at_several_moments_then_resume_equals_a_clean_crawl(sample_web, tmp_path):
-    """Killed after a sixth, half and five sixths of the articles were stored, each crawl ends,
-    after one more run, with exactly the articles (and texts) of a crawl never killed."""
+def test_kill_9_at_several_moments_then_resume_equals_a_clean_crawl(
+    sample_web, clean_crawl, tmp_path
+):
+    """Killed after a sixth and after five sixths of the articles were stored (and a third, in
+    the test above), each crawl ends, after one more run, with exactly the articles (and texts)
+    of a crawl never killed."""
     web, running = sample_web
-    sites = write_sites(web, running, tmp_path / "sites.toml")
+    sites, clean = clean_crawl
     total = len(running.truth.articles())
-    clean_db = tmp_path / "clean.db"
-    assert crosspost(*crawl_args(running, sites, clean_db)).returncode == 0
-    clean = snapshot(clean_db)
-    assert len(clean) == total
-    for share in (1 / 6, 1 / 2, 5 / 6):
-        db = tmp_path / f"killed-{round(share * 6)}.db"
-        at_kill = crawl_killed_at(crawl_args(running, sites, db, *SLOW), db, int(total * share))
+    for sixths in (1, 5):
+        db = tmp_path / f"killed-{sixths}.db"
+        at_kill = crawl_killed_at(crawl_args(running, sites, db, *SLOW), db, total * sixths // 6)
         assert at_kill < total, "killed too late to matter"
         resumed = crosspost(*crawl_args(running, sites, db))
         assert resumed.returncode == 0, resumed.stderr[-2000:]
@@ -146,8 +154,9 @@ def test_kill_9_during_a_recrawl_then_resume_equals_a_clean_recrawl(tmp_path):
     with serve(web, now=earlier) as running:
         sites = write_sites(web, running, tmp_path / "sites.toml")
         killed, clean = tmp_path / "killed.db", tmp_path / "clean.db"
-        for db in (killed, clean):
-            assert crosspost(*crawl_args(running, sites, db)).returncode == 0
+        assert crosspost(*crawl_args(running, sites, clean)).returncode == 0
+        with sqlite3.connect(clean) as source, sqlite3.connect(killed) as copy:
+            source.backup(copy)  # the same first crawl, finished
         first = stored_count(clean)
         running.set_now(web.end)
         assert crosspost(*crawl_args(running, sites, clean)).returncode == 0
