@@ -242,6 +242,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS idx_articles_published ON articles(published);
     CREATE INDEX IF NOT EXISTS idx_articles_published_source ON articles(published_source);
     """,
+    # 7: the crawl frontier: pages a crawl found and has not fetched yet, kept until fetched so
+    # that the run after a killed one fetches them (hops: pages since one that led anywhere new).
+    """
+    CREATE TABLE IF NOT EXISTS _frontier (
+        url TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        hops INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS idx_frontier_site ON _frontier(site);
+    """,
 ]
 
 
@@ -980,6 +990,26 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [url, site, kind, status, reason, now()],
             )
+            self.db.execute("DELETE FROM _frontier WHERE url = ?", [url])
+
+    def add_frontier(self, site: str, entries: Iterable[tuple[str, int]]) -> None:
+        """Pages a crawl is about to fetch, (url, hops) each."""
+        with self._writing():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO _frontier (url, site, hops) VALUES (?, ?, ?)",
+                [(url, site, hops) for url, hops in entries],
+            )
+
+    def frontier(self, site: str) -> list[tuple[str, int]]:
+        return list(self.db.execute("SELECT url, hops FROM _frontier WHERE site = ?", [site]))
+
+    def settle_frontier(self, url: str) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM _frontier WHERE url = ?", [url])
+
+    def clear_frontier(self, site: str) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM _frontier WHERE site = ?", [site])
 
     def fetched_pages(self, site_id: str | None = None) -> dict[str, str]:
         """url -> kind of every page fetched before (articles included)."""
