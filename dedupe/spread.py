@@ -263,8 +263,9 @@ _TYPOGRAPHY = str.maketrans(
         "\u00a0": " ",
     }
 )
-# A tag a copier puts before or after a headline ("VIDEO:", "WATCH -", "(PHOTOS)", "[UPDATED]").
-_TITLE_TAG = re.compile(r"^\s*(?:\w+\W*){1,3}?[:|\-–—]\s+|\s*[(\[][^()\[\]]{1,24}[)\]]\s*$")
+# Tags a copier puts before or after a headline ("VIDEO:", "WATCH -", "(PHOTOS)", "[UPDATED]").
+_TITLE_PREFIX = re.compile(r"^\s*(?:\w+[^\w:|\-–—]*){1,3}?[:|\-–—]\s+")
+_TITLE_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]\s*$")
 
 
 def _norm_line(line: str) -> str:
@@ -280,8 +281,8 @@ def _title_core(title: str, base: str) -> str:
     """The title without a tag around the base headline: such tags say nothing of lineage."""
     title, base = _lineage_line(title), _lineage_line(base)
     core = base.rstrip(" .!?")
-    stripped = _TITLE_TAG.sub("", title)
-    for candidate in (title, stripped, _TITLE_TAG.sub("", stripped)):
+    no_prefix, no_suffix = _TITLE_PREFIX.sub("", title), _TITLE_SUFFIX.sub("", title)
+    for candidate in (title, no_prefix, no_suffix, _TITLE_SUFFIX.sub("", no_prefix)):
         if candidate.rstrip(" .!?") == core:
             return base
     return title
