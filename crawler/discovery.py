@@ -20,7 +20,8 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 PAGINATION_TEXT = re.compile(
     r"^\W*(older|next|more|previous posts|older posts|next page)\b|[»›→]\s*$", re.I
 )
-PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|paged|p)=\d+")
+# (Not ?p=N: that is WordPress's plain permalink of a post.)
+PAGINATION_URL = re.compile(r"/page/\d+/?$|[?&](page|paged)=\d+")
 PRINT_URL = re.compile(r"/print(/|$)|[?&](print|output)=(1|true|print)\b|/amp/?$", re.I)
 # Links that never lead to articles: not worth a request.
 SKIP_EXTENSIONS = re.compile(
@@ -34,6 +35,12 @@ class Link:
     text: str
     rel: str
     pagination: bool
+
+    @property
+    def turns_page(self) -> bool:
+        """Says so itself (rel=next/prev, "Older posts"), whatever its URL looks like."""
+        rels = self.rel.split()
+        return "next" in rels or "prev" in rels or bool(PAGINATION_TEXT.search(self.text))
 
 
 def html_links(selector: Selector, base_url: str) -> list[Link]:

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from crawler.detect import classify
+from crawler.structure import analyse
 from dedupe.boilerplate import Patterns, load_patterns, strip
 from dedupe.errors import NotAnArticle
 from dedupe.text import extract
@@ -45,14 +46,31 @@ def process_page(
     extra_patterns: tuple[str, ...] = (),
     listed_shape: bool = False,
 ) -> dict[str, Any]:
-    """{'outcome': 'article' | 'listing' | 'other' | 'unusable', 'reason': ..., ...}."""
+    """{'outcome': 'article' | 'listing' | 'other' | 'unusable', 'reason': ..., ...}.
+
+    A listing also gives the `targets` its items lead to; a page that would be an article if its
+    URL had the shape of the site's articles is marked `needs_shape` and keeps its fields, so
+    that the crawl can decide it once it knows all the site's feeds, sitemaps and listings.
+    """
     try:
         fields = extract(html, url, max_bytes=max_bytes)
     except NotAnArticle as err:
         return {"outcome": "unusable", "reason": err.reason}
-    kind, reason = classify(fields.get("signals") or {}, listed_shape)
+    structure = analyse(html, url, fields["raw_text"])
+    signals = {**(fields.get("signals") or {}), **structure.signals()}
+    kind, reason = classify(signals, listed_shape)
+    if kind == "listing":
+        return {"outcome": kind, "reason": reason, "targets": structure.targets}
     if kind != "article":
-        return {"outcome": kind, "reason": reason}
+        result = {"outcome": kind, "reason": reason}
+        if classify(signals, listed_shape=True)[0] == "article":
+            result["needs_shape"] = True
+            result["later"] = _article(fields, site, extra_patterns, "listed-url-shape")
+        return result
+    return _article(fields, site, extra_patterns, reason)
+
+
+def _article(fields: dict, site: str, extra_patterns: tuple[str, ...], reason: str) -> dict:
     stripped = strip(fields["raw_text"], _patterns(tuple(extra_patterns)), site=site)
     return {
         "outcome": "article",

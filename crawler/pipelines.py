@@ -3,6 +3,11 @@
 Extraction runs in a pool of worker processes (CROSSPOST_EXTRACT_WORKERS, default: one per
 core; 0 runs it in the crawl process), so that parsing pages and downloading them overlap.
 Writes stay in the crawl process, one transaction per article.
+
+A page that is an article only if its URL has the shape of the site's articles waits until the
+crawl has run out of pages (all feeds, sitemaps and listings read), so that whether it is kept
+does not depend on the order pages happened to arrive in; a crawl stopped before that leaves it
+undecided and unrecorded, for the next run to fetch again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.extraction import leave_with_parent, process_page
@@ -27,6 +33,8 @@ class ArticlePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.pool: ProcessPoolExecutor | None = None
+        self.undecided: dict[str, tuple[dict, dict]] = {}  # url -> (item, article result)
+        crawler.signals.connect(self.decide_undecided, signal=signals.spider_idle)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,8 +98,35 @@ class ArticlePipeline:
             result = process_page(*args)
         else:
             result = await asyncio.wrap_future(self.pool.submit(process_page, *args))
+        shapes = self.crawler.spider.shapes
+        if result.get("targets"):
+            shapes.learn_led(item["site"], result["targets"])
+        if result.get("needs_shape"):
+            if not shapes.matches(item["site"], item["url"]):
+                # Shapes only grow during a crawl: decide it when the crawl runs out of pages.
+                self.undecided[item["url"]] = (_meta(item), result)
+                self.stats.inc_value("crosspost/undecided")
+                raise DropItem(f"undecided: {item['url']}")
+            result = result["later"]
         if result["outcome"] != "article":
             raise self.drop(item, result["outcome"], result["reason"])
+        return self.store_article(item, result)
+
+    def decide_undecided(self) -> None:
+        """The crawl has run out of pages: keep the waiting pages whose URL now has the shape of
+        the site's articles, drop the others."""
+        shapes = self.crawler.spider.shapes
+        undecided, self.undecided = self.undecided, {}
+        for url, (item, result) in sorted(undecided.items()):
+            if shapes.matches(item["site"], url):
+                self.store_article(item, result["later"])
+            else:
+                self.state.record(
+                    url, item["site"], result["outcome"], item["status"], result["reason"]
+                )
+                self.stats.inc_value(f"crosspost/dropped/{result['reason']}")
+
+    def store_article(self, item, result: dict) -> dict:
         article = {
             **result["fields"],
             "url": item["url"],
@@ -107,3 +142,8 @@ class ArticlePipeline:
             self.stats.inc_value("crosspost/articles_stored")
         self.state.record(item["url"], item["site"], "article", item["status"], result["reason"])
         return {"url": item["url"], "article_id": article_id}
+
+
+def _meta(item) -> dict:
+    """The item without its HTML (kept while a page waits for its decision)."""
+    return {key: item[key] for key in ("url", "site", "status")}

@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 
 from dedupe.errors import CrosspostError, InputError, StoreError
-from dedupe.store import Store
+from dedupe.store import MAX_TEXT_CHARS, Store
 
 EXIT_INPUT = 2  # bad input: a file, a setting, a path
 EXIT_FAILED = 1  # the work itself failed (crawl errors, broken import lines)
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the database; try again later
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> None:
@@ -27,8 +28,12 @@ def friendly_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from crosspost.lock import RunLocked
+
         try:
             return command(*args, **kwargs)
+        except RunLocked as err:
+            fail(str(err), EXIT_LOCKED)
         except CrosspostError as err:
             fail(str(err))
         except KeyboardInterrupt:
@@ -37,18 +42,19 @@ def friendly_errors(command):
     return wrapper
 
 
-def open_store(db: str) -> Store:
+def open_store(db: str, create: bool = True) -> Store:
+    """The database for writing; only commands that make databases may `create` one."""
     path = Path(db)
     if path.is_dir():
         raise StoreError(f"--db {db} is a folder: give a file name such as {db}/crosspost.db")
-    return Store(path)
+    return Store(path, create=create)
 
 
-def locked(db: str):
+def locked(db: str, create: bool = True):
     """Hold the database's run lock (after checking the path is a usable database)."""
     from crosspost.lock import run_lock
 
-    open_store(db).close()
+    open_store(db, create).close()
     return run_lock(db)
 
 
@@ -65,6 +71,9 @@ def setup_logging(verbose: bool) -> None:
 
 db_option = click.option(
     "--db", required=True, metavar="DB", help="The SQLite research database (created if missing)."
+)
+existing_db_option = click.option(
+    "--db", required=True, metavar="DB", help="A research database made by crawl, run or import."
 )
 settings_option = click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
@@ -152,7 +161,7 @@ def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) ->
 def _cluster(db: str, full: bool = False) -> None:
     from dedupe.pipeline import cluster_store
 
-    store = open_store(db)
+    store = open_store(db, create=False)
     if sys.stderr.isatty():  # a live stage line on a terminal; nothing under cron
         from rich.console import Console
 
@@ -171,7 +180,7 @@ def _cluster(db: str, full: bool = False) -> None:
 Example:
   crosspost cluster --db spread.db"""
 )
-@db_option
+@existing_db_option
 @click.option(
     "--full", is_flag=True, help="Relearn boilerplate from every article and re-strip them all."
 )
@@ -184,7 +193,7 @@ def cluster(db: str, full: bool, verbose: bool) -> None:
     a quarter; in between, from the new articles and their sites' newest pages (--full forces it).
     """
     setup_logging(verbose)
-    with locked(db):
+    with locked(db, create=False):
         _cluster(db, full)
 
 
@@ -248,9 +257,10 @@ def import_(file: str, db: str) -> None:
     store.close()
     for line_number, problem in report.errors:
         click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)
+    cut = f", {report.cut} cut to {MAX_TEXT_CHARS:,} characters" if report.cut else ""
     click.echo(
         f"imported {report.added} articles ({report.known} already stored, "
-        f"{len(report.errors)} broken lines)"
+        f"{len(report.errors)} broken lines{cut})"
     )
     if report.errors:
         sys.exit(EXIT_FAILED)
@@ -285,7 +295,7 @@ Examples:
   crosspost export --db spread.db --format json --cluster 12 -o cluster12.json
   crosspost export --db spread.db --format csv --sites -o site-flows.csv"""
 )
-@db_option
+@existing_db_option
 @click.option(
     "--format",
     "fmt",
@@ -305,10 +315,8 @@ def export(db: str, fmt: str, cluster_id: int | None, sites: bool, output: str) 
 
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    if not Path(db).is_file():
-        raise StoreError(f"database {db} not found: crawl or import first")
-    store = open_store(db)
-    summary = write_export(store, fmt, output, cluster_id=cluster_id, sites=sites)
+    with Store.open_read_only(db) as store:  # export only reads: never migrates or writes
+        summary = write_export(store, fmt, output, cluster_id=cluster_id, sites=sites)
     click.echo(
         f"wrote {output}: {summary.get('nodes', 0)} nodes, {summary.get('edges', 0)} edges ({fmt})"
     )

@@ -17,15 +17,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from dedupe.errors import InputError, StoreError
-from dedupe.store import Store
+from dedupe.store import MIGRATIONS, Store
 
 if TYPE_CHECKING:  # Datasette is imported when needed: errors come out fast
     from datasette.app import Datasette
-
-# Tables every crosspost database has; a file without them is some other SQLite database.
-REQUIRED_TABLES = frozenset(
-    {"sites", "articles", "stripped", "clusters", "cluster_members", "spread_edges"}
-)
 
 SETTINGS: dict[str, Any] = {
     "sql_time_limit_ms": 5000,  # a research query may scan every article, but not forever
@@ -33,6 +28,7 @@ SETTINGS: dict[str, Any] = {
     "max_returned_rows": 2000,
     "default_page_size": 100,
     "truncate_cells_html": 300,  # article texts are long; the row page shows them whole
+    "max_csv_mb": 100,  # a streamed CSV download stops there
 }
 
 
@@ -64,19 +60,14 @@ def load_metadata(database: str, tables: list[str] | None = None) -> dict[str, A
 
 
 def check_database(db_path: str | os.PathLike) -> list[str]:
-    """Check that `db_path` is a crosspost database without writing to it; returns its tables."""
+    """Check that `db_path` is a crosspost database without writing to it; returns its tables.
+
+    Store.open_read_only refuses a file that is not one (another application's SQLite file)."""
     with Store.open_read_only(db_path) as store:
         try:
-            tables = store.db.table_names()
+            return store.db.table_names()
         except sqlite3.DatabaseError as err:
             raise StoreError(f"cannot read {store.path}: {err}") from err
-    missing = sorted(REQUIRED_TABLES - set(tables))
-    if missing:
-        raise StoreError(
-            f"{db_path} is not a crosspost database (no {', '.join(missing)} table): "
-            "create one with crosspost run or crosspost import"
-        )
-    return tables
 
 
 def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
@@ -89,12 +80,15 @@ def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from crosspost import web
+    from crosspost import limits, web
 
     tables = check_database(db_path)
     path = str(Path(db_path).resolve())
     if not pm.is_registered(web):  # the entry point registers it when crosspost is installed
         pm.register(web, name="crosspost")
+    if not pm.is_registered(limits):  # bounds on what one request may cost
+        pm.register(limits, name="crosspost-limits")
+    limits.plain_error_logs()
     ds = Datasette(
         files=[] if immutable else [path],
         immutables=[path] if immutable else [],
@@ -137,9 +131,21 @@ def serve(
     failure; so a taken port is a clear InputError.
     """
     check_database(db_path)
+    with Store.open_read_only(db_path) as store:
+        if store.schema_version < len(MIGRATIONS):  # serve never migrates: it only reads
+            print(
+                f"crosspost: note: {db_path} has schema version {store.schema_version} of "
+                f"{len(MIGRATIONS)}; `crosspost cluster --db {db_path}` brings it up to date "
+                "(site_flows becomes fast)",
+                file=sys.stderr,
+            )
     sock = _listen(host, port)
     try:
         import uvicorn
+
+        from crosspost.limits import limit_sqlite_heap
+
+        limit_sqlite_heap()
 
         ds = make_app(db_path, immutable=immutable)
         config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")

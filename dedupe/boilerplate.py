@@ -458,7 +458,9 @@ class _Riders:
         companions = {k for k, n in seen.items() if n >= self.COMPANION_SHARE * len(pages)}
         represented: set[int] = set()
         riders: list[set[int]] = []
-        for page in pages:
+        for seen, page in enumerate(pages):
+            if len(riders) + len(pages) - seen < enough:
+                return False  # too few pages left to find enough pieces
             cluster = self.cluster_of.get(page)
             if cluster is not None and cluster in represented:
                 continue
@@ -495,11 +497,12 @@ class _Riders:
         found = self.block_shingles.get(block)
         if found is None:
             words = block.split()
-            k = self.SHINGLE_WORDS
-            if len(words) <= k:
+            if len(words) <= self.SHINGLE_WORDS:
                 found = frozenset((hash(block),))
-            else:
-                found = frozenset(hash(tuple(words[i : i + k])) for i in range(len(words) - k + 1))
+            else:  # 5-word windows, as tuples, by zipping shifted word lists
+                found = frozenset(
+                    map(hash, zip(*(words[i:] for i in range(self.SHINGLE_WORDS)), strict=False))
+                )
             self.block_shingles[block] = found
         return found
 

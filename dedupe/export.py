@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,12 @@ from .store import Store, now
 
 FORMATS = ("gexf", "graphml", "json", "csv", "cascades")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# What XML 1.0 cannot hold at all, escaped or not: control characters other than tab, newline
+# and carriage return, NUL, lone surrogates, U+FFFE and U+FFFF. Crawled text may carry any.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -243,16 +250,37 @@ def _site_graph(store: Store, articles: nx.DiGraph, cluster_id: int | None) -> n
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _without_none(graph: nx.DiGraph) -> nx.DiGraph:
-    """A copy without None attribute values (GEXF and GraphML cannot hold them)."""
-    clean = nx.DiGraph(**{k: v for k, v in graph.graph.items() if v is not None})
-    clean.add_nodes_from(
-        (n, {k: v for k, v in d.items() if v is not None}) for n, d in graph.nodes(data=True)
-    )
-    clean.add_edges_from(
-        (u, v, {k: x for k, x in d.items() if x is not None}) for u, v, d in graph.edges(data=True)
-    )
-    return clean
+def xml_text(value: Any) -> Any:
+    """`value` with what XML cannot hold replaced by U+FFFD; anything but a string unchanged."""
+    return NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _xml_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as GEXF and GraphML can write them: no None (neither has a null), XML text."""
+    return {xml_text(k): xml_text(v) for k, v in attrs.items() if v is not None}
+
+
+def xml_safe(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of `graph` that GEXF and GraphML writers turn into valid XML whatever the text:
+    no None values, and no character XML cannot hold in ids, attribute names or values.
+
+    A node id that would then equal another one gets a " (2)", " (3)"... suffix."""
+    ids: dict[Any, Any] = {}
+    taken = {n for n in graph if not isinstance(n, str) or not NOT_XML.search(n)}
+    for node in graph:
+        if node in taken:
+            ids[node] = node
+            continue
+        clean, number = xml_text(node), 1
+        while clean in taken:
+            number += 1
+            clean = f"{xml_text(node)} ({number})"
+        ids[node] = clean
+        taken.add(clean)
+    safe = nx.DiGraph(**_xml_attrs(graph.graph))
+    safe.add_nodes_from((ids[n], _xml_attrs(d)) for n, d in graph.nodes(data=True))
+    safe.add_edges_from((ids[u], ids[v], _xml_attrs(d)) for u, v, d in graph.edges(data=True))
+    return safe
 
 
 def nodes_path(path: str | os.PathLike) -> Path:
@@ -283,8 +311,19 @@ def _write_csv(graph: nx.DiGraph, path: Path) -> list[Path]:
 
 
 def _cells(values: list[Any]) -> list[Any]:
-    """CSV cells: empty for unknown, lowercase booleans."""
-    return ["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in values]
+    """CSV cells: empty for unknown, lowercase booleans, and text that a spreadsheet would run
+    as a formula led by a single quote, which shows it as text (OWASP's advice)."""
+    return [_cell(v) for v in values]
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def cascades(graph: nx.DiGraph) -> tuple[list[str], list[tuple[int, list[tuple[str, float]]]]]:
@@ -313,11 +352,16 @@ def cascades(graph: nx.DiGraph) -> tuple[list[str], list[tuple[int, list[tuple[s
 def _write_cascades(graph: nx.DiGraph, path: Path) -> list[Path]:
     names, found = cascades(graph)
     number = {site: n for n, site in enumerate(names)}
-    lines = [f"{number[site]},{site}" for site in names] + [""]
+    lines = [f"{number[site]},{_one_line(site)}" for site in names] + [""]
     for cid, sites in found:
         lines.append(f"{cid};" + ",".join(f"{number[s]},{hours:.6f}" for s, hours in sites))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [path]
+
+
+def _one_line(text: str) -> str:
+    """`text` without line breaks (every one str.splitlines knows), which would end a record."""
+    return " ".join(text.splitlines())
 
 
 def write(graph: nx.DiGraph, fmt: str, path: str | os.PathLike) -> list[Path]:
@@ -331,10 +375,10 @@ def write(graph: nx.DiGraph, fmt: str, path: str | os.PathLike) -> list[Path]:
         raise ExportError(f"cannot write {path}: it is a folder; give a file name")
     try:
         if fmt == "gexf":
-            nx.write_gexf(_without_none(graph), path, version="1.2draft")
+            nx.write_gexf(xml_safe(graph), path, version="1.2draft")
             return [path]
         if fmt == "graphml":
-            nx.write_graphml(_without_none(graph), path)
+            nx.write_graphml(xml_safe(graph), path)
             return [path]
         if fmt == "json":
             data = nx.node_link_data(graph, edges="links")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .boilerplate import Patterns, load_patterns, strip
 from .errors import CrosspostError, NotAnArticle
-from .store import Store, now
+from .store import MAX_TEXT_CHARS, Store, now, over_length
 from .text import extract
 from .urls import clean_url, site_id
 
@@ -21,12 +21,14 @@ BATCH_SIZE = 2000
 @dataclass
 class ImportReport:
     """What an import did: articles added, URLs already stored (or repeated in the file), and
-    broken lines as (line number, problem)."""
+    broken lines as (line number, problem); `cut`: added articles whose text was longer than the
+    store keeps (MAX_TEXT_CHARS)."""
 
     added: int = 0
     known: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     lines: int = 0
+    cut: int = 0
 
 
 def _article_from_record(record: object) -> dict:
@@ -107,7 +109,8 @@ def _prepare(
     for url, article in batch.items():
         if url in known:
             continue
-        stripped = strip(article["raw_text"], patterns, site=article["site"])
+        # what is stored of the raw text is stripped (the store cuts the rest and notes it)
+        stripped = strip(article["raw_text"][:MAX_TEXT_CHARS], patterns, site=article["site"])
         article["text"] = stripped.text
         article["word_count"] = len(stripped.text.split())
         rows.append((article, stripped.removed))
@@ -152,6 +155,11 @@ def import_jsonl(
             ids = store.add_articles(ready.rows) if ready.rows else []
             added = sum(article_id is not None for article_id in ids)
             report.added += added
+            report.cut += sum(
+                over_length(article) > 0
+                for (article, _), article_id in zip(ready.rows, ids, strict=True)
+                if article_id is not None
+            )
             # a URL another writer stored meanwhile comes back as None
             report.known += ready.known + len(ids) - added
             report.errors += ready.errors

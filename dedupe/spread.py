@@ -44,6 +44,7 @@ from typing import Any
 
 import networkx as nx
 
+from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .urls import clean_url, site_id
 
 EXCERPT = "excerpt"
@@ -70,7 +71,8 @@ CONFIDENCE = {
 CREDIT_LINE = re.compile(
     r"^\W*(?:the original source of|(?:originally|first) (?:published|posted|appeared)|"
     r"(?:this \w+ (?:was |is )?)?republished (?:from|with)|source\b|via\b|h/t\b|"
-    r"(?:continue|keep) reading|read the (?:full|whole|rest|original))",
+    r"(?:continue|keep) reading|read the (?:full|whole|rest|original)|"
+    rf"(?:quelle|fuente|fonte|bron)\s*:|(?:\w+\s+){{0,4}}(?:{FIRST_PUBLISHED_ELSEWHERE}))",
     re.IGNORECASE,
 )
 # Lines shorter than this (in words) are too generic to count as a lineage edit.
@@ -261,8 +263,9 @@ _TYPOGRAPHY = str.maketrans(
         "\u00a0": " ",
     }
 )
-# A tag a copier puts before or after a headline ("VIDEO:", "WATCH -", "(PHOTOS)", "[UPDATED]").
-_TITLE_TAG = re.compile(r"^\s*(?:\w+\W*){1,3}?[:|\-–—]\s+|\s*[(\[][^()\[\]]{1,24}[)\]]\s*$")
+# Tags a copier puts before or after a headline ("VIDEO:", "WATCH -", "(PHOTOS)", "[UPDATED]").
+_TITLE_PREFIX = re.compile(r"^\s*(?:\w+[^\w:|\-–—]*){1,3}?[:|\-–—]\s+")
+_TITLE_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]\s*$")
 
 
 def _norm_line(line: str) -> str:
@@ -278,8 +281,8 @@ def _title_core(title: str, base: str) -> str:
     """The title without a tag around the base headline: such tags say nothing of lineage."""
     title, base = _lineage_line(title), _lineage_line(base)
     core = base.rstrip(" .!?")
-    stripped = _TITLE_TAG.sub("", title)
-    for candidate in (title, stripped, _TITLE_TAG.sub("", stripped)):
+    no_prefix, no_suffix = _TITLE_PREFIX.sub("", title), _TITLE_SUFFIX.sub("", title)
+    for candidate in (title, no_prefix, no_suffix, _TITLE_SUFFIX.sub("", no_prefix)):
         if candidate.rstrip(" .!?") == core:
             return base
     return title

@@ -21,6 +21,14 @@ import sqlite_utils
 
 from .errors import StoreError
 
+# An article's texts are stored up to this many characters (some 170,000 words; the longest news
+# pieces are a tenth of that), the rest cut with a stripped row of reason TOO_LONG saying how much:
+# one imported article of 20 MB had made `crosspost cluster` take 2.7 GB. Reads for the pipeline
+# are cut the same way, for texts stored before.
+MAX_TEXT_CHARS = 1_000_000
+TOO_LONG = "too-long"
+TEXT_COLUMNS = ("raw_text", "text")
+
 ARTICLE_COLUMNS = (
     "url",
     "site",
@@ -36,6 +44,29 @@ ARTICLE_COLUMNS = (
     "text",
     "word_count",
 )
+
+# site_flows from spread_edges in one pass: each site pair's pieces (clusters) and the median
+# of its known lags (NULL when none is known). Schema 1 had a view that ranked a pair's lags
+# again for every pair: 88 s at 50,000 articles, past Datasette's time limit.
+SITE_FLOWS_SQL = """
+    WITH flow AS (
+        SELECT s.site AS source_site, t.site AS target_site, e.cluster_id, e.lag_hours
+        FROM spread_edges e
+        JOIN articles s ON s.id = e.source_article_id
+        JOIN articles t ON t.id = e.target_article_id
+    ), ranked AS (
+        SELECT source_site, target_site, cluster_id, lag_hours,
+               ROW_NUMBER() OVER (PARTITION BY source_site, target_site
+                                  ORDER BY lag_hours IS NULL, lag_hours) AS rn,
+               COUNT(lag_hours) OVER (PARTITION BY source_site, target_site) AS n
+        FROM flow
+    )
+    SELECT source_site, target_site, COUNT(DISTINCT cluster_id) AS pieces,
+           AVG(CASE WHEN lag_hours IS NOT NULL AND rn IN ((n + 1) / 2, (n + 2) / 2)
+                    THEN lag_hours END) AS median_lag_hours
+    FROM ranked
+    GROUP BY source_site, target_site
+"""
 
 # Each entry moves the schema up one version (PRAGMA user_version). Append, never edit.
 MIGRATIONS: list[str] = [
@@ -192,6 +223,35 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE IF NOT EXISTS _pending (article_id INTEGER PRIMARY KEY);
     """,
+    # 5: site_flows becomes a table with the view's name and columns, rewritten with the spread
+    # edges by replace_clusters (the view took 88 s at 50,000 articles).
+    f"""
+    DROP VIEW IF EXISTS site_flows;
+    CREATE TABLE site_flows (
+        source_site TEXT NOT NULL,
+        target_site TEXT NOT NULL,
+        pieces INTEGER NOT NULL,
+        median_lag_hours REAL,
+        PRIMARY KEY (source_site, target_site)
+    );
+    INSERT INTO site_flows (source_site, target_site, pieces, median_lag_hours) {SITE_FLOWS_SQL};
+    """,
+    # 6: the articles page Datasette opens sorts by published and facets by published_source:
+    # without these indexes it sorted every article (2.7 s at 50,000 articles).
+    """
+    CREATE INDEX IF NOT EXISTS idx_articles_published ON articles(published);
+    CREATE INDEX IF NOT EXISTS idx_articles_published_source ON articles(published_source);
+    """,
+    # 7: the crawl frontier: pages a crawl found and has not fetched yet, kept until fetched so
+    # that the run after a killed one fetches them (hops: pages since one that led anywhere new).
+    """
+    CREATE TABLE IF NOT EXISTS _frontier (
+        url TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        hops INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS idx_frontier_site ON _frontier(site);
+    """,
 ]
 
 
@@ -212,6 +272,112 @@ _INSERT_ARTICLES = (
 )
 
 
+# Tables every crosspost database has: a SQLite file without them belongs to someone else.
+CORE_TABLES = frozenset(
+    {"sites", "articles", "stripped", "clusters", "cluster_members", "spread_edges"}
+)
+
+# Full-text search over articles, as sqlite-utils' enable_fts(["title", "text"],
+# create_triggers=True, tokenize="porter") writes it, run inside the migration's transaction.
+_ARTICLES_FTS = """
+CREATE VIRTUAL TABLE "articles_fts" USING FTS5 (
+    "title", "text",
+    tokenize='porter',
+    content="articles"
+);
+INSERT INTO "articles_fts" (rowid, "title", "text") SELECT rowid, "title", "text" FROM articles;
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+"""
+
+
+def _select_list(columns: Iterable[str]) -> str:
+    """Columns for a SELECT on articles, texts cut to MAX_TEXT_CHARS."""
+    return ", ".join(
+        f"substr({c}, 1, {MAX_TEXT_CHARS}) AS {c}" if c in TEXT_COLUMNS else c for c in columns
+    )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script one by one (executescript would commit first)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending.strip()
+
+
+def _file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that writes nothing, even on a file or folder we may not write.
+
+    A WAL database needs its -shm file, which SQLite cannot create in a read-only folder; when
+    no -wal file is there either (the last writer closed cleanly), all of the data is in the
+    main file and it can be read as immutable."""
+    uri = _file_uri(path)
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as err:
+        conn.close()
+        cannot_share = (err.sqlite_errorname or "").startswith(
+            ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+        )
+        if not cannot_share or Path(f"{path}-wal").exists():
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+
+
+def _check_ours(path: Path, conn: sqlite3.Connection, allow_blank: bool) -> None:
+    """Raise StoreError unless the open file is a crosspost database (or, with `allow_blank`,
+    a file holding nothing yet). Only reads."""
+    # one read transaction: another process may be creating the schema meanwhile
+    in_transaction = conn.in_transaction
+    if not in_transaction:
+        conn.execute("BEGIN")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        if not in_transaction:
+            conn.execute("COMMIT")
+    if not names and version == 0:
+        if allow_blank:
+            return
+        raise StoreError(
+            f"{path} is an empty file, not a crosspost database: "
+            "create one with crosspost crawl, run or import"
+        )
+    if version == 0 or not names >= CORE_TABLES:
+        others = sorted(name for name in names - CORE_TABLES if not name.startswith("sqlite_"))
+        held = f"it holds {', '.join(others[:5])}{', ...' if len(others) > 5 else ''}"
+        raise StoreError(
+            f"{path} is not a crosspost database ({held if others else 'schema version 0'}); "
+            "it was left untouched: give a crosspost database or a new file name"
+        )
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this crosspost "
+            f"({len(MIGRATIONS)}): upgrade crosspost"
+        )
+
+
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -222,31 +388,59 @@ def _sql_value(value: Any) -> Any:
 
 
 def _article_row(article: dict[str, Any]) -> list[Any]:
-    """Values for ARTICLE_COLUMNS; fetched_at defaults to now."""
+    """Values for ARTICLE_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
     row = {column: article.get(column) for column in ARTICLE_COLUMNS}
     row["fetched_at"] = row["fetched_at"] or now()
+    for column in TEXT_COLUMNS:
+        if isinstance(row[column], str):
+            row[column] = row[column][:MAX_TEXT_CHARS]
     return [row[column] for column in ARTICLE_COLUMNS]
 
 
-class Store:
-    """One research database. Opens (creating and migrating) the SQLite file at `path`."""
+def over_length(article: dict[str, Any]) -> int:
+    """How many characters of the article's raw text go beyond MAX_TEXT_CHARS (0 if none)."""
+    return max(0, len(article.get("raw_text") or "") - MAX_TEXT_CHARS)
 
-    def __init__(self, path: str | os.PathLike):
+
+def _cut_note(cut: int) -> tuple[str, str]:
+    """The stripped row that says an article's text was cut."""
+    return (f"[{cut:,} characters after the first {MAX_TEXT_CHARS:,} not stored]", TOO_LONG)
+
+
+class Store:
+    """One research database at `path`, opened for writing and migrated to this version.
+
+    With `create` (the commands that make databases: crawl, run, import, demo) a missing or
+    empty file becomes a new database; without it the file must already be one. Either way a
+    SQLite file of another application is refused before anything is written to it.
+    """
+
+    def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
         parent = self.path.parent
-        if not parent.exists():
-            raise StoreError(f"cannot create database {self.path}: folder {parent} does not exist")
-        if not parent.is_dir():
-            raise StoreError(f"cannot create database {self.path}: {parent} is not a folder")
         if self.path.is_dir():
             raise StoreError(f"database {self.path} is a folder: give a file name inside it")
+        if not parent.exists():
+            doing = "cannot create database" if create else "no database"
+            raise StoreError(f"{doing} {self.path}: folder {parent} does not exist")
+        if not create and not self.path.exists():
+            raise StoreError(f"database {self.path} not found: crawl or import first")
+        if not parent.is_dir():
+            raise StoreError(f"cannot create database {self.path}: {parent} is not a folder")
         if self.path.exists() and not os.access(self.path, os.W_OK):
             raise StoreError(f"cannot write database {self.path}: the file is read-only")
         if not self.path.exists() and not os.access(parent, os.W_OK):
             raise StoreError(f"cannot create database {self.path}: folder {parent} is not writable")
         try:
-            conn = sqlite3.connect(str(self.path), timeout=30)
+            # mode=rw never creates the file; rwc does (only for a missing file, checked above)
+            mode = "rwc" if create else "rw"
+            conn = sqlite3.connect(f"{_file_uri(self.path)}?mode={mode}", uri=True, timeout=30)
             self.db = sqlite_utils.Database(conn)
+            try:
+                _check_ours(self.path, conn, allow_blank=create)
+            except StoreError:
+                conn.close()
+                raise
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -262,22 +456,37 @@ class Store:
 
     # -- schema -------------------------------------------------------------------------------
 
+    def _schema_is_current(self) -> bool:
+        return self.schema_version == len(MIGRATIONS) and self.db["articles_fts"].exists()
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} has schema version {version}, newer than this crosspost "
-                f"({len(MIGRATIONS)}): upgrade crosspost"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.db.conn:
-                self.db.conn.executescript(
-                    f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+        """Bring the schema to this version in one IMMEDIATE transaction.
+
+        The version is read again inside the transaction: two processes opening a new file at
+        once both see version 0, and the second must find the first one's work done rather than
+        create the tables again."""
+        if self._schema_is_current():
+            return
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this crosspost "
+                    f"({len(MIGRATIONS)}): upgrade crosspost"
                 )
-        if not self.db["articles_fts"].exists():
-            self.db["articles"].enable_fts(
-                ["title", "text"], create_triggers=True, tokenize="porter"
-            )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            if not self.db["articles_fts"].exists():
+                for statement in _statements(_ARTICLES_FTS):
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -428,9 +637,12 @@ class Store:
             "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
             [
                 (article_id, block, reason)
-                for article_id, (_, removed) in zip(ids, batch, strict=True)
+                for article_id, (article, removed) in zip(ids, batch, strict=True)
                 if article_id is not None
-                for block, reason in removed
+                for block, reason in [
+                    *removed,
+                    *([_cut_note(over_length(article))] if over_length(article) else []),
+                ]
             ],
         )
         return ids
@@ -457,7 +669,7 @@ class Store:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def iter_articles(self, columns: Iterable[str] = ("id",) + ARTICLE_COLUMNS) -> Iterator[dict]:
-        cols = ", ".join(columns)
+        cols = _select_list(columns)
         cursor = self.db.execute(f"SELECT {cols} FROM articles ORDER BY id")
         names = [d[0] for d in cursor.description]
         for row in cursor:
@@ -484,14 +696,19 @@ class Store:
                 conn.execute("DELETE FROM temp._cleaned")
                 conn.executemany(
                     "INSERT OR REPLACE INTO temp._cleaned (id, text, word_count) VALUES (?, ?, ?)",
-                    [(i, text, len(text.split())) for i, text, _ in chunk],
+                    [
+                        (i, text[:MAX_TEXT_CHARS], len(text[:MAX_TEXT_CHARS].split()))
+                        for i, text, _ in chunk
+                    ],
                 )
                 conn.execute(
                     "UPDATE articles SET text = c.text, word_count = c.word_count "
                     "FROM temp._cleaned c WHERE articles.id = c.id"
                 )
-                conn.execute(
-                    "DELETE FROM stripped WHERE article_id IN (SELECT id FROM temp._cleaned)"
+                conn.execute(  # the note of a cut text stays: the raw text is still cut
+                    "DELETE FROM stripped WHERE article_id IN (SELECT id FROM temp._cleaned) "
+                    "AND reason != ?",
+                    [TOO_LONG],
                 )
                 conn.executemany(
                     "INSERT INTO stripped (article_id, text, reason) VALUES (?, ?, ?)",
@@ -666,7 +883,7 @@ class Store:
         )
 
     def articles_by_id(self, ids: list[int], columns: Iterable[str]) -> list[dict]:
-        cols = ", ".join(columns)
+        cols = _select_list(columns)
         rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -733,13 +950,13 @@ class Store:
     ) -> None:
         """Replace clusters, members and spread edges in one transaction: all of them, or with
         `only`, the rows of those cluster ids (the given rows must belong to them)."""
+        gone = None if only is None else [(cluster_id,) for cluster_id in sorted(only)]
         with self._writing():
-            if only is None:
+            if gone is None:
                 self.db.execute("DELETE FROM spread_edges")
                 self.db.execute("DELETE FROM cluster_members")
                 self.db.execute("DELETE FROM clusters")
             else:
-                gone = [(cluster_id,) for cluster_id in sorted(only)]
                 for table in ("spread_edges", "cluster_members"):
                     self.db.conn.executemany(f"DELETE FROM {table} WHERE cluster_id = ?", gone)
                 self.db.conn.executemany("DELETE FROM clusters WHERE id = ?", gone)
@@ -747,6 +964,21 @@ class Store:
             self._insert_rows("cluster_members", members)
             self._insert_rows("spread_edges", edges)
             self._insert_rows("_meta", [{"key": "next_cluster_id", "value": str(next_id)}], True)
+            if gone is None or gone or edges:  # else no spread edge changed
+                self._refresh_site_flows()
+
+    def refresh_site_flows(self) -> None:
+        """Recompute site_flows from spread_edges (replace_clusters does it as it writes them;
+        this is for spread edges written some other way)."""
+        with self._writing():
+            self._refresh_site_flows()
+
+    def _refresh_site_flows(self) -> None:
+        self.db.conn.execute("DELETE FROM site_flows")
+        self.db.conn.execute(
+            "INSERT INTO site_flows (source_site, target_site, pieces, median_lag_hours) "
+            + SITE_FLOWS_SQL
+        )
 
     # -- crawl state (what was fetched; behind crawler.state's small interface) ----------------
 
@@ -758,6 +990,26 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [url, site, kind, status, reason, now()],
             )
+            self.db.execute("DELETE FROM _frontier WHERE url = ?", [url])
+
+    def add_frontier(self, site: str, entries: Iterable[tuple[str, int]]) -> None:
+        """Pages a crawl is about to fetch, (url, hops) each."""
+        with self._writing():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO _frontier (url, site, hops) VALUES (?, ?, ?)",
+                [(url, site, hops) for url, hops in entries],
+            )
+
+    def frontier(self, site: str) -> list[tuple[str, int]]:
+        return list(self.db.execute("SELECT url, hops FROM _frontier WHERE site = ?", [site]))
+
+    def settle_frontier(self, url: str) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM _frontier WHERE url = ?", [url])
+
+    def clear_frontier(self, site: str) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM _frontier WHERE site = ?", [site])
 
     def fetched_pages(self, site_id: str | None = None) -> dict[str, str]:
         """url -> kind of every page fetched before (articles included)."""
@@ -824,7 +1076,7 @@ class Store:
         return list(self.db.query(sql + " ORDER BY id"))
 
     def site_flow_rows(self) -> list[dict]:
-        """The site_flows view: source_site, target_site, pieces, median_lag_hours."""
+        """site_flows: source_site, target_site, pieces, median_lag_hours."""
         return list(self.db.query("SELECT * FROM site_flows ORDER BY source_site, target_site"))
 
     def site_roles(self) -> dict[str, str]:
@@ -872,26 +1124,19 @@ class Store:
         if not store.path.is_file():
             raise StoreError(f"database {store.path} is not a file: give the .db file itself")
         try:
-            conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
+            conn = _connect_read_only(store.path)
         except sqlite3.Error as err:
-            raise StoreError(f"cannot open database {store.path}: {err}") from err
-        store.db = sqlite_utils.Database(conn)
-        try:
-            version = store.schema_version
-        except sqlite3.DatabaseError as err:
-            conn.close()
             raise StoreError(
                 f"cannot read {store.path}: {err} (is it a crosspost SQLite file?)"
             ) from err
-        if version == 0 or version > len(MIGRATIONS):
+        store.db = sqlite_utils.Database(conn)
+        try:
+            _check_ours(store.path, conn, allow_blank=False)
+        except (StoreError, sqlite3.Error) as err:
             conn.close()
-            if version == 0:
-                raise StoreError(
-                    f"{store.path} is not a crosspost database (schema version 0): "
-                    "create one with crosspost run or crosspost import"
-                )
+            if isinstance(err, StoreError):
+                raise
             raise StoreError(
-                f"{store.path} has schema version {version}, newer than this crosspost "
-                f"({len(MIGRATIONS)}): upgrade crosspost"
-            )
+                f"cannot read {store.path}: {err} (is it a crosspost SQLite file?)"
+            ) from err
         return store

@@ -24,6 +24,7 @@ from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
+from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
 
@@ -95,7 +96,9 @@ _ATTRIBUTION = [
         r"\b(?:(?:originally|first) (?:published|appeared|posted|ran) (?:on|at|in|by)"
         r"|the original source of this (?:article|story|post|piece) is"
         r"|republished (?:from|with (?:the )?permission (?:of|from)|courtesy of)"
-        r"|reprinted (?:from|with (?:the )?permission (?:of|from)))\b\s*:?",
+        r"|reprinted (?:from|with (?:the )?permission (?:of|from))"
+        rf"|(?:{FIRST_PUBLISHED_ELSEWHERE})\s+(?:sur|dans|par|en|su|em|no|na|auf|bei|in|im|op))"
+        r"\b\s*:?",
         re.I,
     ),
     re.compile(
@@ -104,7 +107,7 @@ _ATTRIBUTION = [
         re.I,
     ),
     # A credit line that starts the block: "Source: Outlet", "Via Outlet" (short, with a link for via).
-    re.compile(r"^\s*(?:source\s*:|via\b\s*:?)", re.I),
+    re.compile(r"^\s*(?:(?:source|quelle|fuente|fonte|bron|источник|źródło)\s*:|via\b\s*:?)", re.I),
 ]
 _ANY_ATTRIBUTION = re.compile("|".join(f"(?:{p.pattern})" for p in _ATTRIBUTION), re.I)
 _BLOCK_TAGS = frozenset(
@@ -531,11 +534,12 @@ def _published(
         value = _iso(node.get("datetime"))
         if value:
             return value, "time-element"
-    datelines = _datelines(tree)
+    datelines, shown = _datelines(tree), None
     if any(map(_TIME_OF_DAY.search, datelines)):  # a time of day: more than htmldate's day
         shown = _shown_date(datelines, _lang(tree, metas))
         if shown:
             return shown, "shown-text"
+        datelines = []  # read already: nothing in them
     try:
         # Markup-only search: the extensive one also dates pages by the links they list.
         value = find_date(tree, extensive_search=False, original_date=True)
@@ -544,7 +548,8 @@ def _published(
         value = None
     if value:
         return value, "htmldate"
-    shown = _shown_date(datelines, _lang(tree, metas)) if datelines else None
+    if datelines:
+        shown = _shown_date(datelines, _lang(tree, metas))
     if shown:
         return shown, "shown-text"
     match = _URL_DATE.search(urlsplit(url).path)
@@ -568,6 +573,7 @@ _DATELINE_XPATH = (
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}\s?[:h.]\s?\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 _MAX_DATELINE_CHARS = 160
+_DATEPARSER = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month", "year"]}
 
 
 def _datelines(tree) -> list[str]:
@@ -606,9 +612,6 @@ def _shown_date(texts: list[str], lang: str | None) -> str | None:
     if not _TIME_OF_DAY.search(matched):
         return moment.date().isoformat()
     return moment.replace(microsecond=0).isoformat()
-
-
-_DATEPARSER = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month", "year"]}
 
 
 def _time_elements(tree) -> Iterator:
@@ -692,8 +695,11 @@ def _in_teaser(block, url: str, page_site: str) -> bool:
             href = urljoin(url, (a.get("href") or "").strip())
             if not href.startswith(("http://", "https://")):
                 continue
-            target = clean_url(href)
-            if site_id(target) == page_site and target != clean_url(url) and _text(a) != "":
+            try:
+                target = clean_url(href)
+            except ValueError:
+                continue
+            if site_id(target) == page_site and target != clean_url(url) and _text(a):
                 return True
     return False
 

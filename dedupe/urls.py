@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from urllib.parse import urlsplit
 
 from courlan import normalize_url
@@ -39,18 +40,41 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+# Session ids that servers write into URLs when the client keeps no cookie (a crawler keeps
+# none): Java servlets (;jsessionid=), PHP, classic ASP, ColdFusion, osCommerce and Zen Cart.
+# Each visit makes new URLs of the same pages, so they never belong to a page's URL.
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "cfid", "cftoken", "oscsid", "zenid"})
+SESSION_PREFIXES = ("aspsessionid",)
+# Generic names go only when their value is a session token (a story id can be called sid).
+GENERIC_SESSION_PARAMS = frozenset({"sid", "sessid", "sessionid", "session_id", "session"})
+SESSION_TOKEN = re.compile(r"(?=[0-9a-z_-]*[a-z])(?=[0-9a-z_-]*[0-9])[0-9a-z_-]{16,}", re.I)
+_SESSION_NAMES = "|".join(sorted(SESSION_PARAMS | GENERIC_SESSION_PARAMS))
+_PATH_SESSION = re.compile(rf";(?:{_SESSION_NAMES}|aspsessionid\w*)=[^/?#;]*", re.I)
+
+
 def is_tracking_param(name: str) -> bool:
+    """A query parameter ("name" or "name=value") that tracks the visitor or the visit (a session
+    id), not the page."""
+    name, _, value = name.partition("=")
     lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+    return (
+        lowered in TRACKING_PARAMS
+        or lowered.startswith(TRACKING_PREFIXES)
+        or lowered in SESSION_PARAMS
+        or lowered.startswith(SESSION_PREFIXES)
+        or (lowered in GENERIC_SESSION_PARAMS and bool(SESSION_TOKEN.fullmatch(value)))
+    )
 
 
 def clean_url(url: str) -> str:
-    """The URL without fragment and tracking parameters, with a normalised host and query order."""
+    """The URL without fragment, tracking parameters and session ids (in the query or as a path
+    parameter such as ;jsessionid=), with a normalised host and query order."""
+    url = _PATH_SESSION.sub("", url)
     parts = urlsplit(url)
     keep = [
         pair.split("=", 1)[0]
         for pair in parts.query.split("&")
-        if pair and not is_tracking_param(pair.split("=", 1)[0])
+        if pair and not is_tracking_param(pair)
     ]
     cleaned = url_query_cleaner(url, parameterlist=keep, remove=False, keep_fragments=False)
     with contextlib.suppress(ValueError):  # courlan rejects some odd hosts; keep w3lib's form

@@ -28,6 +28,8 @@ PATTERNS = load_patterns()
 
 # Ordinary body paragraphs that mention sources, copyright, newsletters, donations, sharing, ads.
 PROSE = [
+    "Le conseil a publié initialement sur son site les horaires, et les a changés depuis.",
+    "Die Fähre ist zuerst auf der Insel angekommen, dann ging es weiter nach Norden.",
     "Source material for the report came from court filings and two former employees.",
     "A source close to the negotiations said the deal could be signed before Friday.",
     "Copyright disputes between the two publishers dragged on for most of the decade.",
@@ -63,6 +65,13 @@ PROSE = [
 ]
 
 BOILERPLATE = [
+    # Credits in other languages (the standard wording of republishing credits there).
+    ("Cet article a été publié initialement sur Le Petit Port.", "attribution-line"),
+    ("Publicado originalmente en El Faro del Puerto.", "attribution-line"),
+    ("Dieser Artikel erschien zuerst auf Hafenblatt.", "attribution-line"),
+    ("Questo articolo è stato pubblicato originariamente su Il Porto.", "attribution-line"),
+    ("Oorspronkelijk gepubliceerd op De Haven.", "attribution-line"),
+    ("Quelle: Hafenblatt", "attribution-line"),
     ("The original source of this article is Tidewater Post", "original-source"),
     ("This article was originally published on Tidewater Post.", "attribution-line"),
     ("This story first appeared at The Harbour Gazette", "attribution-line"),

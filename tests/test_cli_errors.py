@@ -2,11 +2,15 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from dedupe.errors import InputError
 from dedupe.store import Store
 
 CROSSPOST = [sys.executable, "-m", "crosspost"]
@@ -137,3 +141,69 @@ def test_help_explains_with_examples():
         assert command in result.stdout
         sub = run(command, "--help")
         assert sub.returncode == 0 and "Example" in sub.stdout, command
+
+
+def test_bad_setting_values_are_refused_before_the_crawl(tmp_path):
+    """A value Scrapy cannot read had failed the crawl after it started: a 51-line Twisted
+    traceback and a crawl_runs row with status 'None'."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nurl = 'http://127.0.0.1:9/'\n")
+    db = tmp_path / "x.db"
+    result = run("crawl", str(sites), "--db", str(db), "-s", "DOWNLOAD_DELAY=abc")
+    assert result.returncode == 2
+    assert_one_line_error(result, "setting DOWNLOAD_DELAY='abc' is not valid: give a number")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert not db.exists()  # refused before the database was opened: no crawl_runs row
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("ROBOTSTXT_OBEY=maybe", "give true or false"),
+        ("CONCURRENT_REQUESTS=many", "give a number"),
+        ("CROSSPOST_EXTRACT_WORKERS=two", "give a whole number"),
+        ("ITEM_PIPELINES=notjson", "give a JSON object"),
+        ("CROSSPOST_HOSTS=[1, 2]", "give a JSON object"),
+    ],
+)
+def test_each_kind_of_setting_value_is_checked(setting, message):
+    from crawler.runner import parse_overrides
+
+    name, value = setting.split("=")
+    with pytest.raises(
+        InputError, match=re.escape(f"setting {name}={value!r} is not valid")
+    ) as err:
+        parse_overrides([setting])
+    assert message in str(err.value)
+
+
+def test_good_setting_values_pass():
+    from crawler.runner import parse_overrides
+
+    given = [
+        "DOWNLOAD_DELAY=0.5",
+        "DOWNLOAD_TIMEOUT=2.5",
+        "ROBOTSTXT_OBEY=False",
+        "AUTOTHROTTLE_ENABLED=0",
+        "CROSSPOST_EXTRACT_WORKERS=0",
+        "CROSSPOST_EXTRACT_WORKERS=",
+        'CROSSPOST_HOSTS={"a.test": "127.0.1.1"}',
+        "USER_AGENT=research (+https://x.example/)",
+        "SOME_SETTING_OF_A_PLUGIN=anything",
+    ]
+    assert len(parse_overrides(given)) == 8
+
+
+def test_a_crawl_that_cannot_start_says_why_in_one_line(tmp_path):
+    """A value of the right type that Scrapy still refuses (a fraction where it wants a whole
+    number) stops the crawl as it starts: one line, exit 2, the run recorded as failed."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[[sites]]\nurl = 'http://127.0.0.1:9/'\n")
+    db = tmp_path / "x.db"
+    result = run("crawl", str(sites), "--db", str(db), "-s", "CONCURRENT_REQUESTS=2.5")
+    assert result.returncode == 2
+    assert_one_line_error(result, "the crawl could not start", "'2.5'", "-s settings")
+    assert result.stderr.count("\n") == 1, result.stderr
+    with Store(db) as store:
+        [(status,)] = store.db.execute("SELECT status FROM crawl_runs").fetchall()
+    assert status.startswith("failed to start: ") and "2.5" in status

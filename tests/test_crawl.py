@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from conftest import crawl_args, crosspost, write_sites
 
 from dedupe.store import Store
 
+SESSION = re.compile(r";jsessionid=[^/?#;]*")
+
 
 def requested_paths(running, since: int = 0) -> list[tuple[str, str]]:
-    return [(host, path) for host, path, _status in list(running.requests)[since:]]
+    """(host, path) of each request since `since`, without the session id a link carried."""
+    return [(host, SESSION.sub("", path)) for host, path, _status in list(running.requests)[since:]]
 
 
 def test_crawl_stores_every_article_once_and_nothing_else(sample_web, tmp_path):
@@ -126,3 +131,30 @@ def test_max_pages_bounds_the_requests_to_a_site(sample_web, tmp_path):
     assert 0 < len(to_first) <= 5
     others = {h for h, _ in requested_paths(running, start)} - {first}
     assert len(others) == len(web.sites) - 1
+    # A site cut short is not taken as crawled to its end: the next run does not stop early.
+    store = Store(tmp_path / "bounded.db")
+    assert store.get_meta(f"crawl_complete:{first}") == "0"
+    assert store.get_meta(f"crawl_complete:{web.sites[1].host}") == "1"
+
+
+def test_traps_are_bounded_and_no_page_is_fetched_twice(sample_web, tmp_path):
+    """The newsrake writes a session id into every link (a new one for each visit that comes
+    without one) and has an endless archive calendar; no per-site setting says so."""
+    web, running = sample_web
+    truth = web.truth.for_port(running.port)
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    db = tmp_path / "traps.db"
+    start = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ";jsessionid=" in web.response("newsrake.test", "/").body.decode()
+    fetched = Counter(requested_paths(running, start))
+    articles = {(urlsplit(p.url).hostname, urlsplit(p.url).path) for p in truth.articles()}
+    twice = {page: n for page, n in fetched.items() if n > 1 and page in articles}
+    assert not twice, f"fetched again: {sorted(twice)[:5]}"
+    # The calendar's months with stories are crawled; around them, at most three empty months
+    # each way (MAX_BARREN_HOPS + 1) before the crawl stops following it.
+    months = [p for h, p in fetched if h == "newsrake.test" and p.startswith("/archive/")]
+    with_stories = {urlsplit(u).path for u, p in truth.pages.items() if p.page_type == "archive"}
+    assert with_stories <= set(months) and len(months) <= len(with_stories) + 6, sorted(months)
+    assert Store(db).known_urls() == {p.url for p in truth.articles()}

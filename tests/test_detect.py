@@ -50,3 +50,22 @@ def test_shapes_learned_per_site_from_listed_urls():
     assert shapes.matches("a.test", "http://a.test/2025/01/09/seven-eight-nine/")
     assert not shapes.matches("a.test", "http://a.test/about/")
     assert not shapes.matches("b.test", "http://b.test/2025/01/09/seven-eight-nine/")
+
+
+def test_cut_off_slugs_and_query_ids_have_article_shapes():
+    assert url_shape("http://a.test/2017/04/05/trump-really-likes-the-idea-when-he-s-/") == (
+        "/N/N/N/S/"
+    )
+    assert url_shape("http://a.test/?p=5320") == url_shape("http://a.test/?p=17") == "/?p=N"
+    assert url_shape("http://a.test/") != url_shape("http://a.test/?p=5320")
+
+
+def test_shapes_learned_from_the_items_of_listings_need_three():
+    shapes = ArticleShapes()
+    shapes.learn_led("a.test", ["http://a.test/?p=1", "http://a.test/?p=2"])
+    for _ in range(5):  # a link every page shows is still one URL
+        shapes.learn_led("a.test", ["http://a.test/?p=2", "http://a.test/letters-to-the-editor/"])
+    assert not shapes.matches("a.test", "http://a.test/?p=9")
+    assert not shapes.matches("a.test", "http://a.test/letters-to-the-editor/")
+    shapes.learn_led("a.test", ["http://a.test/?p=3"])
+    assert shapes.matches("a.test", "http://a.test/?p=9")

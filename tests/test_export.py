@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import subprocess
+import sys
 
 import networkx as nx
 import pytest
@@ -303,3 +306,112 @@ def test_spread_flags_are_stored_and_exported(db):
     store.set_member_flags({early: [], agg1: ["same-time-as-source", "checked"]})
     assert store.member_flags() == {agg1: ["same-time-as-source", "checked"]}
     assert ex.build_graph(store).nodes[agg1]["flags"] == "same-time-as-source, checked"
+
+
+# Text XML 1.0 cannot hold (NUL, other control characters, U+FFFE, U+FFFF) next to what it can
+# (tab, newline, markup characters), as a hostile page or import may carry in titles and site ids.
+NOT_XML = "\x00\x01\x08\x0b\x0c\x1b\ufffe\uffff"
+HOSTILE_TITLE = f'=HYPERLINK("https://evil.example/","open") <b>&</b>\t{NOT_XML}\nend'
+NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet runs
+# Two site ids that differ only in characters XML cannot hold must stay two nodes.
+HOSTILE_SITES = ("evil\x01site.example", "evil\x02site.example", "@SUM(1+1)\r\nx.example")
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    store = Store(tmp_path / "hostile.db")
+    for site in HOSTILE_SITES:
+        store.upsert_site(site, name=f"+{site}{NOT_XML}", home_url=f"https://{site}/")
+    rows = [
+        {**article(site, f"p{n}", published=f"2024-05-0{n + 1}T08:00:00+00:00"), "site": site}
+        for n, site in enumerate(HOSTILE_SITES)
+    ]
+    rows[0]["title"] = HOSTILE_TITLE
+    rows[1]["title"] = "-2+3"
+    rows[2]["attribution_name"] = f"Wire{NOT_XML}"
+    insert(store, {1: rows})
+    yield store, tmp_path
+    store.close()
+
+
+def test_gexf_and_graphml_are_valid_xml_whatever_the_text(hostile):
+    store, tmp_path = hostile
+    for sites in (False, True):
+        graph = ex.build_graph(store, sites=sites)
+        for fmt, read in (("gexf", nx.read_gexf), ("graphml", nx.read_graphml)):
+            path = tmp_path / f"{sites}.{fmt}"
+            ex.export(store, fmt, path, sites=sites)
+            back = read(path)
+            assert back.number_of_nodes() == graph.number_of_nodes(), (fmt, sites)
+            assert back.number_of_edges() == graph.number_of_edges(), (fmt, sites)
+            text = path.read_text(encoding="utf-8")
+            assert not NOT_XML_RE.search(text), (fmt, sites)
+    labels = {d.get("label") for _, d in nx.read_gexf(tmp_path / "False.gexf").nodes(data=True)}
+    kept = '=HYPERLINK("https://evil.example/","open") <b>&</b>\t' + "\ufffd" * 8 + "\nend"
+    assert kept in labels  # tab, newline and markup kept; the rest replaced, one for one
+    sites = set(nx.read_graphml(tmp_path / "True.graphml"))
+    assert {"evil\ufffdsite.example", "evil\ufffdsite.example (2)"} <= sites
+
+
+def test_xml_safe_keeps_ids_apart_and_text_readable():
+    graph = nx.DiGraph(name="g\x00")
+    graph.add_edge("a\x01", "a\x02", **{"note\x03": "x\ud800y", "n": 3, "gone": None})
+    graph.add_node("a\ufffd", label="taken already")
+    safe = ex.xml_safe(graph)
+    assert set(safe) == {"a\ufffd", "a\ufffd (2)", "a\ufffd (3)"}
+    assert safe.graph == {"name": "g\ufffd"}
+    assert [d for _, _, d in safe.edges(data=True)] == [{"note\ufffd": "x\ufffdy", "n": 3}]
+
+
+def test_graphml_export_on_the_command_line_exits_0(hostile):
+    store, tmp_path = hostile
+    out = tmp_path / "cli.graphml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crosspost",
+            "export",
+            "--db",
+            str(store.path),
+            "--format",
+            "graphml",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert nx.read_graphml(out).number_of_nodes() == ex.build_graph(store).number_of_nodes()
+
+
+def test_csv_cells_never_start_a_formula(hostile):
+    store, tmp_path = hostile
+    for sites in (False, True):
+        path = tmp_path / f"{sites}.csv"
+        files = ex.export(store, "csv", path, sites=sites)["files"]
+        cells = []
+        for name in files:
+            with open(name, newline="", encoding="utf-8") as f:
+                cells += [cell for row in csv.reader(f) for cell in row]
+        assert cells
+        for cell in cells:
+            if cell.startswith(FORMULA_STARTS):
+                float(cell)  # only numbers (a negative lag) may start with "-"
+    with (tmp_path / "False.nodes.csv").open(newline="", encoding="utf-8") as f:
+        titles = {row["title"] for row in csv.DictReader(f)}
+    assert "'" + HOSTILE_TITLE in titles and "'-2+3" in titles  # shown as text, unchanged
+
+
+def test_cascades_keep_one_record_per_line(hostile):
+    store, tmp_path = hostile
+    path = tmp_path / "cascades.txt"
+    ex.export(store, "cascades", path)
+    head, body = path.read_text(encoding="utf-8").split("\n\n")
+    names = [line.split(",", 1) for line in head.split("\n")]
+    assert [int(number) for number, _ in names] == list(range(len(names)))
+    assert "@SUM(1+1) x.example" in {name for _, name in names}
+    assert [line.split(";")[0] for line in body.strip().split("\n")] == ["1"]

@@ -208,3 +208,78 @@ def test_import_killed_midway_leaves_whole_batches_and_reruns_to_completion(tmp_
     assert rows(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'ferries'") == [
         (total,)
     ]
+
+
+PEAK_RSS_OF_CLUSTER = """
+import resource, sys
+from crosspost.cli import main
+try:
+    main(["cluster", "--db", sys.argv[1]])
+except SystemExit:
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_very_long_article_is_cut_with_a_note_and_clusters_in_bounded_memory(tmp_path):
+    """One imported article of 8 MB: stored up to MAX_TEXT_CHARS with a "too-long" note saying
+    how much was cut; `crosspost cluster` had taken 2.7 GB for one of 20 MB."""
+    import random
+
+    from dedupe.store import MAX_TEXT_CHARS, TOO_LONG
+
+    rng = random.Random(7)
+    words = [f"w{n}" for n in range(5000)]
+    paragraphs = [" ".join(rng.choices(words, k=60)) for _ in range(30_000)]
+    long_text = "\n".join(paragraphs)
+    assert len(long_text) > 8 * MAX_TEXT_CHARS
+    data = write_lines(
+        tmp_path / "in.jsonl",
+        [json.dumps({"url": "https://big.test/1", "title": "Big", "text": long_text})]
+        + [json.dumps(record(n)) for n in range(5)],
+    )
+    db = tmp_path / "x.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "crosspost", "import", str(data), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"1 cut to {MAX_TEXT_CHARS:,} characters" in done.stdout
+    [(raw, text)] = rows(db, "SELECT length(raw_text), length(text) FROM articles WHERE id = 1")
+    assert raw == MAX_TEXT_CHARS and 0 < text <= MAX_TEXT_CHARS
+    cut = len(long_text) - MAX_TEXT_CHARS
+    note = f"[{cut:,} characters after the first {MAX_TEXT_CHARS:,} not stored]"
+    assert rows(db, "SELECT article_id, text, reason FROM stripped WHERE reason = 'too-long'") == [
+        (1, note, TOO_LONG)
+    ]
+    measured = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS_OF_CLUSTER, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    peak_mb = int(measured.stdout.strip().splitlines()[-1])
+    assert peak_mb < 450, measured.stdout + measured.stderr
+    with Store(db) as store:  # stripping again keeps the note: the raw text is still cut
+        store.set_texts([(1, "kept", [("Share this", "share-prompt")])])
+        assert {reason for _, reason in store.stripped_by_article([1])[1]} == {
+            "share-prompt",
+            TOO_LONG,
+        }
+
+
+def test_texts_stored_before_the_cut_are_read_cut(tmp_path):
+    with Store(tmp_path / "x.db") as store:
+        store.upsert_site("a.test")
+        store.db.conn.execute(  # as an older crosspost stored it
+            "INSERT INTO articles (url, site, raw_text, text) VALUES (?, ?, ?, ?)",
+            ["https://a.test/1", "a.test", "x" * 1_500_000, "y" * 1_200_000],
+        )
+        store.db.conn.commit()
+        [row] = store.articles_by_id([1], ("id", "raw_text", "text"))
+        assert (len(row["raw_text"]), len(row["text"])) == (1_000_000, 1_000_000)
+        [row] = list(store.iter_articles(("raw_text",)))
+        assert len(row["raw_text"]) == 1_000_000
+        assert store.db.execute("SELECT length(raw_text) FROM articles").fetchone() == (1_500_000,)

@@ -655,3 +655,16 @@ def test_a_short_fragment_repeated_by_a_site_is_not_its_footer():
     spread_ = trace(members)
     assert spread_.origin_id == 1
     assert not edges_by_target(spread_)[2]["evidence"].startswith("carried")
+
+
+def test_a_headline_tag_is_not_lineage_when_the_headline_has_a_colon_of_its_own():
+    base = "Harbour council: ferry pier closes for repairs"
+    for tagged in (
+        base + " (VIDEO)",
+        "WATCH: " + base,
+        "BREAKING - " + base.upper() + " [UPDATED]",
+    ):
+        assert spread._title_core(tagged, base) == spread._lineage_line(base), tagged
+    assert spread._title_core("Harbour council: pier stays open", base) != spread._lineage_line(
+        base
+    )

@@ -187,6 +187,17 @@ def test_too_large():
     ("body", "url", "name"),
     [
         (
+            "<p>Cet article a été publié initialement sur "
+            "<a href='https://petitport.example/a'>Le Petit Port</a>.</p>",
+            "https://petitport.example/a",
+            "Le Petit Port",
+        ),
+        (
+            "<p>Zuerst erschienen bei <a href='https://hafenblatt.example/x'>Hafenblatt</a>.</p>",
+            "https://hafenblatt.example/x",
+            "Hafenblatt",
+        ),
+        (
             "<p>Republished from <a href='https://tidewater.example/cards?utm_source=x'>Tidewater Post</a>"
             " with permission.</p>",
             "https://tidewater.example/cards",

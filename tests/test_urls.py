@@ -18,3 +18,19 @@ def test_same_article_same_url():
 def test_site_id_is_host_without_www_and_port():
     assert site_id("https://WWW.Example.org:8443/x") == "example.org"
     assert site_id("http://harbor-herald.test:8765/") == "harbor-herald.test"
+
+
+def test_session_ids_in_the_path_or_the_query_go():
+    clean = "http://shop.test/story/12-harbour-vote?id=3"
+    for url in (
+        "http://shop.test/story/12-harbour-vote;jsessionid=A1B2C3D4E5?id=3",
+        "http://shop.test/story/12-harbour-vote;JSESSIONID=z9?id=3&sid=77f0a1c9e2b84d1aa",
+        "http://shop.test/story/12-harbour-vote?PHPSESSID=abc123&id=3",
+        "http://shop.test/story/12-harbour-vote?id=3&ASPSESSIONIDQQ=XYZ&session_id=4",
+    ):
+        assert clean_url(url) == clean, url
+    assert clean_url("http://shop.test/a;v=2/b") != clean_url("http://shop.test/a/b")
+    # A story id called sid is the page's own.
+    assert clean_url("http://old.test/article.pl?sid=26/11/05/1234") != clean_url(
+        "http://old.test/article.pl?sid=26/11/06/0042"
+    )

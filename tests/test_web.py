@@ -199,6 +199,7 @@ def build_database(path: Path) -> Path:
             db["stripped"].insert_all(
                 dict(article_id=a, text=text, reason=reason) for a, text, reason in STRIPPED
             )
+        store.refresh_site_flows()  # spread edges written directly, not by replace_clusters
     return path
 
 
@@ -300,6 +301,7 @@ def test_internal_tables_hidden_and_facets_and_search(client):
         "clusters",
         "cluster_members",
         "spread_edges",
+        "site_flows",
         "crawl_runs",
     }
     data = client("/spread/articles.json?_search=ferry&_shape=objects").json()
@@ -691,3 +693,74 @@ def test_cluster_and_flow_downloads(client):
     response = client("/-/crosspost/flows.graphml")
     assert response.status_code == 200
     assert client("/-/crosspost/cluster/99.gexf").status_code == 404
+
+
+def test_graph_downloads_are_valid_xml_whatever_the_text(db_path, tmp_path):
+    """Control characters, NUL, U+FFFE/U+FFFF in titles and site ids: every graph download
+    still parses (they had answered 500, or written GEXF that networkx could not read)."""
+    hostile = tmp_path / "hostile.db"
+    hostile.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(hostile)
+    conn.execute("UPDATE articles SET title = 'Ferry' || char(0, 1, 27, 65534, 65535) WHERE id < 4")
+    conn.execute("UPDATE sites SET name = 'Courier' || char(8, 11) WHERE id = 'origin.example'")
+    conn.commit()
+    conn.close()
+    ds = make_app(hostile)
+    sql = quote("select 'a' || char(1) as source, 'b' || char(65534) as target, char(0) as note")
+    for path in (
+        "/-/crosspost/cluster/1.gexf",
+        "/-/crosspost/cluster/1.graphml",
+        "/-/crosspost/flows.gexf",
+        "/-/crosspost/flows.graphml",
+        f"/hostile.gexf?sql={sql}",
+        f"/hostile.graphml?sql={sql}",
+    ):
+        response = asyncio.run(ds.client.get(path))
+        assert response.status_code == 200, (path, response.text[:300])
+        read = nx.read_gexf if ".gexf" in path else nx.read_graphml
+        graph = read(io.BytesIO(response.content))
+        assert graph.number_of_nodes() >= 2, path
+    graph = nx.read_graphml(
+        io.BytesIO(asyncio.run(ds.client.get(f"/hostile.graphml?sql={sql}")).content)
+    )
+    assert set(graph) == {"a\ufffd", "b\ufffd"}
+
+
+def test_whole_graph_downloads_are_built_one_at_a_time_and_kept(db_path, tmp_path, monkeypatch):
+    """The site graph takes seconds at scale: many requests at once build it once."""
+    import threading
+    import time
+
+    from crosspost import web
+
+    copy = tmp_path / "kept.db"
+    copy.write_bytes(db_path.read_bytes())
+    built, running, most = [], [0], [0]
+    lock = threading.Lock()
+    real = web._export_file
+
+    def counted(*args):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        try:
+            built.append(args)
+            return real(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(web, "_export_file", counted)
+    ds = make_app(copy)
+
+    async def many(path: str, count: int):
+        return await asyncio.gather(*(ds.client.get(path) for _ in range(count)))
+
+    answers = asyncio.run(many("/-/crosspost/flows.gexf", 6))
+    assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
+    assert (len(built), most[0]) == (1, 1)
+    with Store(copy) as store:  # the database changes: the next download is built again
+        store.upsert_site("new.example")
+    assert asyncio.run(ds.client.get("/-/crosspost/flows.gexf")).status_code == 200
+    assert len(built) == 2

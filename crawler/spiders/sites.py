@@ -2,8 +2,18 @@
 
 Discovery: Sitemap lines of robots.txt (and sitemap indexes), feeds announced on pages, links within
 the site (listings, sections, pagination). Article pages go to the pipeline as PageItems; whether a
-page really is an article is decided there, from the page itself. On a re-crawl, stored articles are
-never requested again, and listing pagination stops at the first page that links to nothing new.
+page really is an article is decided there, from the page itself.
+
+What a kill cannot cut: every page request is written to the frontier (CrawlState.remember) before
+the page that led to it counts as done, and a run after an unfinished one starts from that
+frontier too. On a re-crawl after a finished one, stored articles are never requested again and
+listing pagination stops at the first page whose headline links lead only to stored articles or
+pages known not to be articles.
+
+Trap-like URL spaces (endless calendars, parameters that make new URLs of the same pages) are
+bounded without any per-site setting: a page whose headline links hold nothing the page that led
+to it did not already show leads nowhere new, and after MAX_BARREN_HOPS such pages in a row their
+links are no longer followed.
 """
 
 from __future__ import annotations
@@ -22,10 +32,13 @@ from crawler.detect import ArticleShapes
 from crawler.items import PageItem
 from crawler.sitelist import SiteConfig, load_sites
 from crawler.state import CrawlState, SQLiteCrawlState
+from crawler.structure import title_like
 from dedupe.store import Store
 from dedupe.urls import clean_url, site_id
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# Pages in a row that lead nowhere new before their links are no longer followed.
+MAX_BARREN_HOPS = 2
 
 
 class SitesSpider(scrapy.Spider):
@@ -49,6 +62,7 @@ class SitesSpider(scrapy.Spider):
         self.scheduled: set[str] = set()  # cleaned URLs requested in this run
         self.incremental: dict[str, bool] = {}
         self.shapes = ArticleShapes()
+        self.unsaved: dict[str, list[tuple[str, int]]] = {}  # page requests not yet remembered
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -64,13 +78,20 @@ class SitesSpider(scrapy.Spider):
 
     async def start(self):
         for site in self.site_configs.values():
-            self.incremental[site.id] = self.state.site_was_complete(site.id)
+            self.incremental[site.id] = complete = self.state.site_was_complete(site.id)
             self.state.begin_site(site.id)
             meta = {"site": site.id}
             # Through follow(), so that links back to the home page count as already requested.
             home = self.follow(site.url, site.id, self.parse_page, priority=10)
             if home:
-                yield home.replace(meta={**meta, "home": True})
+                home.meta["home"] = True
+                yield home
+            if not complete:  # what an unfinished run had found and not fetched
+                for url, hops in self.state.frontier(site.id):
+                    request = self.follow(url, site.id, self.parse_page, hops=hops)
+                    if request:
+                        yield request
+            self.save_frontier()
             robots = urljoin(site.url, "/robots.txt")
             yield scrapy.Request(
                 robots, callback=self.parse_robots, errback=self.failed, meta=meta, priority=10
@@ -83,14 +104,30 @@ class SitesSpider(scrapy.Spider):
                 )
 
     def closed(self, reason: str) -> None:
-        if reason == "finished":
-            for site in self.site_configs:
+        if reason != "finished":
+            return
+        stats = self.crawler.stats
+        for site in self.site_configs:
+            # A site cut short by max_pages was not crawled to its end: the next run must not
+            # trust "nothing new" there.
+            if not stats.get_value(f"crosspost/max_pages_reached/{site}"):
                 self.state.finish_site(site)
 
     # -- following links -----------------------------------------------------------------------
 
-    def follow(self, url: str, site: str, callback, priority: int = 0) -> scrapy.Request | None:
-        """A request for a URL of this site that is worth fetching, or None."""
+    def follow(
+        self,
+        url: str,
+        site: str,
+        callback,
+        priority: int = 0,
+        hops: int = 0,
+        shown: frozenset[str] = frozenset(),
+    ) -> scrapy.Request | None:
+        """A request for a URL of this site that is worth fetching, or None.
+
+        Page requests wait in `unsaved` until save_frontier() writes them to the frontier; every
+        callback saves before it hands its requests to Scrapy."""
         limit = self.site_configs[site].max_pages or self.max_pages
         if self.requested[site] >= limit:  # first: cleaning 200,000 sitemap URLs takes 15 s
             self.crawler.stats.inc_value(f"crosspost/max_pages_reached/{site}")
@@ -100,14 +137,26 @@ class SitesSpider(scrapy.Spider):
             return None
         self.requested[site] += 1
         self.scheduled.add(url)
+        if callback == self.parse_page:
+            self.unsaved.setdefault(site, []).append((url, hops))
+        meta = {"site": site, "hops": hops, "shown": shown}
         return scrapy.Request(
-            url, callback=callback, errback=self.failed, meta={"site": site}, priority=priority
+            url, callback=callback, errback=self.failed, meta=meta, priority=priority
         )
+
+    def save_frontier(self) -> None:
+        unsaved, self.unsaved = self.unsaved, {}
+        for site, entries in unsaved.items():
+            self.state.remember(site, entries)
 
     def failed(self, failure) -> None:
         """Count why a request gave nothing: 4xx and robots.txt are the site's business, the rest
         (5xx after retries, time-outs, refused connections) are errors of this run."""
         stats = self.crawler.stats
+        if failure.check(HttpError, IgnoreRequest, DownloadCancelledError) and not (
+            failure.check(HttpError) and failure.value.response.status >= 500
+        ):
+            self.state.settle(clean_url(failure.request.url))  # for good: off the frontier
         if failure.check(HttpError):
             status = failure.value.response.status
             if status < 500:
@@ -160,22 +209,24 @@ class SitesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("crosspost/sitemaps")
         index = kind == "sitemapindex"
         callback = self.parse_sitemap if index else self.parse_page
+        requests = []
         for location in locations:
             if not index:
                 self.shapes.learn(site, location)
-            request = self.follow(location, site, callback, priority=5 if index else 0)
-            if request:
-                yield request
+            requests.append(self.follow(location, site, callback, priority=5 if index else 0))
+        self.save_frontier()
+        yield from filter(None, requests)
 
     def parse_feed(self, response: Response):
         site = response.meta["site"]
         self.crawler.stats.inc_value("crosspost/feeds")
+        requests = []
         for url in discovery.feed_item_urls(response.body):
             url = urljoin(response.url, url)
             self.shapes.learn(site, url)
-            request = self.follow(url, site, self.parse_page)
-            if request:
-                yield request
+            requests.append(self.follow(url, site, self.parse_page))
+        self.save_frontier()
+        yield from filter(None, requests)
 
     def parse_page(self, response: Response):
         site = response.meta["site"]
@@ -190,6 +241,7 @@ class SitesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("crosspost/skipped/not-html")
             return
         if site_id(url) != site:  # redirected off the site
+            self.state.settle(clean_url(response.request.url))
             self.crawler.stats.inc_value("crosspost/skipped/off-site-redirect")
             return
         selector = Selector(text=response.text)
@@ -198,24 +250,37 @@ class SitesSpider(scrapy.Spider):
         duplicate_view = canonical and canonical != url and site_id(canonical) == site
         if duplicate_view or discovery.is_print_url(url):
             # Print, AMP and other views of an article: fetch the article itself instead.
-            self.state.record(url, site, "duplicate-view", response.status, "non-canonical")
-            self.crawler.stats.inc_value("crosspost/skipped/duplicate-view")
+            request = None
             if canonical and duplicate_view:
                 request = self.follow(canonical, site, self.parse_page)
-                if request:
-                    yield request
+                self.save_frontier()
+            self.state.record(url, site, "duplicate-view", response.status, "non-canonical")
+            self.crawler.stats.inc_value("crosspost/skipped/duplicate-view")
+            if request:
+                yield request
             return
         if self.state.is_stored(url):
             return
+        requests = []
         feeds = discovery.feed_urls(selector, response.url)
         for feed in feeds:
-            request = self.follow(feed, site, self.parse_feed, priority=5)
-            if request:
-                yield request
+            requests.append(self.follow(feed, site, self.parse_feed, priority=5))
         if response.meta.get("home") and not feeds and not self.site_configs[site].feeds:
-            yield from self.probe(response.url, site, discovery.USUAL_FEEDS, self.parse_feed)
-        yield from self.follow_links(selector, response.url, site)
+            requests += self.probe(response.url, site, discovery.USUAL_FEEDS, self.parse_feed)
+        links = [
+            link
+            for link in discovery.html_links(selector, response.url)
+            if site_id(link.url) == site
+        ]
+        headlines = frozenset(
+            clean_url(link.url) for link in links if not link.turns_page and title_like(link.text)
+        )
+        requests += self.follow_links(links, headlines, response, site)
+        # Written down before the page counts as done (recorded below, or by the pipeline).
+        self.save_frontier()
+        yield from filter(None, requests)
         if discovery.is_mostly_links(selector):  # a listing: no need to extract it
+            self.shapes.learn_led(site, list(headlines))
             self.state.record(url, site, "listing", response.status, "mostly-links")
             self.crawler.stats.inc_value("crosspost/dropped/mostly-links")
             return
@@ -227,19 +292,30 @@ class SitesSpider(scrapy.Spider):
             listed_shape=self.shapes.matches(site, url),
         )
 
-    def follow_links(self, selector: Selector, base_url: str, site: str):
-        """Links of the page; on a re-crawl, pagination only while the page links to new things."""
-        links = discovery.html_links(selector, base_url)
-        new = [
-            link
+    def follow_links(
+        self, links: list, headlines: frozenset[str], response: Response, site: str
+    ) -> list:
+        """Requests for the page's `links` within the site.
+
+        Headline links (title-like text) tell whether the page leads anywhere new: on a
+        re-crawl, pagination goes on only while they lead to pages not stored as articles nor
+        known as other pages; in any crawl, a page whose headline links are all on the page
+        that led to it is barren, and the links of MAX_BARREN_HOPS barren pages in a row are
+        not followed (endless calendars, parameter spaces)."""
+        shown = response.meta.get("shown") or frozenset()
+        hops = 0 if headlines - shown else response.meta.get("hops", 0) + 1
+        if hops > MAX_BARREN_HOPS:
+            self.crawler.stats.inc_value("crosspost/barren_pages_not_followed")
+            return []
+        if self.incremental.get(site):
+            fresh = any(
+                not self.state.is_stored(url) and not self.state.was_fetched(url)
+                for url in headlines
+            )
+        else:
+            fresh = True
+        return [
+            self.follow(link.url, site, self.parse_page, hops=hops, shown=headlines)
             for link in links
-            if not link.pagination and site_id(link.url) == site
-            if not self.state.was_fetched(clean_url(link.url))
+            if fresh or not link.pagination
         ]
-        keep_paginating = not self.incremental.get(site) or bool(new)
-        for link in links:
-            if link.pagination and not keep_paginating:
-                continue
-            request = self.follow(link.url, site, self.parse_page)
-            if request:
-                yield request

@@ -5,9 +5,11 @@ The same route table serves HTTP responses and produces the truth, so the two ca
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -24,17 +26,23 @@ if TYPE_CHECKING:
 CONF: dict[str, dict] = {
     "courier": {"home": 8, "feed": ("rss", "/feed/", False), "sections": "/section/{}/",
                 "tags": "/tag/{}/", "authors": "/author/{}/", "print": "prefix"},
-    "dispatch": {"home": 5, "sitemap": "index", "bios": "/staff/{}/",
+    "dispatch": {"home": 5, "sitemap": "index", "bios": "/staff/{}/", "sidebar": True,
                  "disallow": ("/search?q=latest", "/private/subscriber-login")},
-    "observer": {"listing": ("/page/{}/", 6), "sections": "/category/{}/", "tags": "/tag/{}/"},
+    "observer": {"listing": ("/page/{}/", 6), "sections": "/category/{}/", "tags": "/tag/{}/",
+                 "authors": "/author/{}/"},
     "review": {"listing": ("/latest/page/{}/", 10), "feed": ("atom", "/feed/atom/", True),
                "sitemap": "plain", "authors": "/author/{}/", "print": "query"},
-    "rake": {"listing": ("/page/{}", 12), "feed": ("rss", "/rss.xml", True), "share": True},
+    "rake": {"listing": ("/page/{}", 12), "feed": ("rss", "/rss.xml", True), "share": True,
+             "session": True, "archive": True},
     "pulse": {"home": 12, "sitemap": "plain", "sections": "/category/{}/"},
     "scroll": {"listing": ("/latest/{}/", 10), "feed": ("atom", "/atom.xml", False),
                "sitemap": "index", "tracking": True},
     "porch": {"listing": ("/page/{}/", 8), "feed": ("rss", "/feed.rss", True)},
 }  # fmt: skip
+SESSION = re.compile(r";jsessionid=([^/?#;]*)", re.I)
+ARCHIVE = re.compile(r"^/archive/(\d{4})/(\d{2})/$")
+# <a href> of a page that stays on its own site: "/path" or "http://host[:port]/path".
+SELF_HREF = '<a href="(?:{base})?(/[^"?#]*)'
 ROBOTS_DISALLOW = {"dispatch": ("/search", "/private/"), "rake": ("/share/",)}
 CTYPES = {
     "html": "text/html; charset=utf-8",
@@ -84,6 +92,7 @@ class Router:
     def __init__(self, web: SampleWeb):
         self.web = web
         self.tables: dict[str, dict[str, Route]] = {}
+        self.months: dict[str, Callable[[int, int], Render]] = {}  # archive month pages
         self.redirects: list[tuple[str, str, str]] = []
         self.disallowed: list[tuple[str, str]] = []
         for site in web.sites:
@@ -94,22 +103,48 @@ class Router:
         from .web import Response
 
         table = self.tables.get(host)
+        key_name = self.web.by_host[host].key if host in self.web.by_host else ""
+        session = SESSION.search(pwq)
+        pwq = SESSION.sub("", pwq)
         split = urlsplit(pwq)
         path = split.path or "/"
         pairs = [(k, v) for k, v in parse_qsl(split.query, True) if not is_tracking_param(k)]
         key = path + ("?" + urlencode(pairs) if pairs else "")
         route = table and (table.get(key) or table.get(path))
         now = now or self.web.end
+        if not route and self.is_trap(host, path):
+            route = Route(None, None, self._archive_month(host, path))
         if not route or (route.available and route.available > now):
             body = "<!DOCTYPE html><html><head><title>Not found</title></head><body><h1>404 Not "
             body += "Found</h1><p>No page here.</p></body></html>"
             return Response(404, {"Content-Type": CTYPES["html"]}, body.encode())
         status, ctype, body = route.render(Ctx(now, port, host))
+        if CONF.get(key_name, {}).get("session") and ctype == "html" and status == 200:
+            # A visit that comes without a session id gets a new one, written into every link.
+            sid = session.group(1) if session else _new_session(host, pwq, now)
+            base = re.escape(Ctx(now, port, host).base(host))
+            body = re.sub(
+                SELF_HREF.format(base=base), lambda m: f"{m.group(0)};jsessionid={sid}", body
+            )
         headers = {"Content-Type": CTYPES.get(ctype, CTYPES["html"])}
         if status in (301, 302):
             headers = {"Location": body, "Content-Type": CTYPES["txt"]}
             body = f"Moved to {body}\n"
         return Response(status, headers, body.encode("utf-8"))
+
+    def is_trap(self, host: str, path: str) -> bool:
+        """An archive month of an endless calendar that holds no story (not in the truth)."""
+        site = self.web.by_host.get(host)
+        match = ARCHIVE.match(path)
+        return bool(
+            site and CONF[site.key].get("archive") and match
+            and 1 <= int(match.group(2)) <= 12 and 1900 <= int(match.group(1)) <= 9999
+            and path not in self.tables[host]
+        )  # fmt: skip
+
+    def _archive_month(self, host: str, path: str) -> Render:
+        year, month = map(int, ARCHIVE.match(path).groups())
+        return self.months[host](year, month)
 
     # -- truth ----------------------------------------------------------------------------
     def truth(self):
@@ -168,17 +203,32 @@ class Router:
                 tags.setdefault(tag, []).append(p)
             authors.setdefault(p.author, []).append(p)
 
+        months: dict[tuple[int, int], list[Post]] = {}
+        for p in posts:
+            months.setdefault((p.available.year, p.available.month), []).append(p)
+        latest_month = max(months) if months else (START_YEAR, 1)
+
         def nav() -> list[tuple[str, str]]:
             out = [("Home", "/")]
             if "sections" in conf:
                 out += [(s.title(), conf["sections"].format(s)) for s in sorted(sections)]
+            if conf.get("archive"):
+                out.append(("Archive", "/archive/{}/{:02d}/".format(*latest_month)))
             if "feed" in conf and conf["feed"][2]:
                 out.append(("Subscribe", conf["feed"][1]))
             return out + [("About", "/about/")]
 
+        def side(ctx: Ctx) -> str:
+            if not conf.get("sidebar"):
+                return ""
+            vis = visible(ctx.now)
+            briefs = [(p, p.path) for p in vis if "brief" in p.flags][:6]
+            latest = [(p, p.path) for p in vis if "brief" not in p.flags][:6]
+            return skin.sidebar([("Wire briefs", briefs), ("Latest from the newsroom", latest)])
+
         def html(title: str, canonical: str, main: str, ctx: Ctx, extra: str = "", post=None):
             head = skin.head(title, ctx.abs(canonical), post=post, extra=extra)
-            return 200, "html", skin.page(head, skin.chrome(main, nav()))
+            return 200, "html", skin.page(head, skin.chrome(main, nav(), side(ctx)))
 
         def items(ps: list[Post], ctx: Ctx, why: str = "") -> list[str]:
             return [skin.item(p, href(p, ctx, why)) for p in ps]
@@ -250,6 +300,34 @@ class Router:
             return html(f"About {name}", "/about/", main, ctx)
 
         routes["/about/"] = Route("about", None, about)
+
+        if conf.get("archive"):
+            # An endless calendar: every month links the month before and after it, stories or not.
+            def month_page(year: int, month: int) -> Render:
+                def render(ctx: Ctx):
+                    shown = visible(ctx.now, months.get((year, month), []))
+                    label = datetime(year, month, 1).strftime("%B %Y")
+                    before = (year, month - 1) if month > 1 else (year - 1, 12)
+                    after = (year, month + 1) if month < 12 else (year + 1, 1)
+                    pager = (
+                        '<p class="months"><a href="/archive/{}/{:02d}/">« {}</a> '.format(
+                            *before, datetime(*before, 1).strftime("%B %Y"))
+                        + '<a href="/archive/{}/{:02d}/">{} »</a></p>'.format(
+                            *after, datetime(*after, 1).strftime("%B %Y"))
+                    )  # fmt: skip
+                    if shown:
+                        main = skin.listing(f"Stories from {label}", items(shown, ctx), pager)
+                    else:
+                        main = f"<h1>Stories from {label}</h1><p>No stories this month.</p>{pager}"
+                    path = f"/archive/{year}/{month:02d}/"
+                    return html(f"Archive: {label}", path, main, ctx)
+
+                return render
+
+            self.months[host] = month_page
+            for (year, month), members in months.items():
+                path = f"/archive/{year}/{month:02d}/"
+                routes[path] = Route("archive", _from(members), month_page(year, month))
 
         # articles and their print versions
         for p in posts:
@@ -351,15 +429,18 @@ class Router:
         """Child sitemaps of a sitemap index: a news sitemap, monthly ones, and one of pages."""
         children: list[tuple[str, list | None]] = []
         if key == "dispatch":
+            listed = [p for p in posts if "brief" not in p.flags]  # briefs are in no sitemap
 
             def news(ctx: Ctx):
-                entries = [(ctx.abs(p.path), p.available, p.title) for p in visible(ctx.now)[:10]]
+                entries = [
+                    (ctx.abs(p.path), p.available, p.title) for p in visible(ctx.now, listed)[:10]
+                ]
                 return 200, "xml", t.news_urlset(self.web.by_host[posts[0].host].name, entries)
 
             routes["/sitemaps/news.xml"] = Route("sitemap", None, news)
             children.append(("/sitemaps/news.xml", None))
             months: dict[str, list] = {}
-            for p in posts:
+            for p in listed:
                 months.setdefault(p.available.strftime("%Y-%m"), []).append(p)
             for month, members in months.items():
                 path = f"/sitemaps/articles-{month}.xml"
@@ -390,6 +471,15 @@ class Router:
         routes["/sitemap-pages.xml"] = Route("sitemap", None, pages_map)
         children.append(("/sitemap-pages.xml", None))
         return children
+
+
+START_YEAR = 2026
+
+
+def _new_session(host: str, pwq: str, now: datetime) -> str:
+    """A session id for a visit that brought none: new for each entry page and moment."""
+    stamp = now.astimezone(UTC).isoformat() if now.tzinfo else now.isoformat()
+    return hashlib.sha1(f"{host}{pwq}{stamp}".encode()).hexdigest()[:32].upper()
 
 
 def t_slug(label: str) -> str:

@@ -52,6 +52,18 @@ DISCLAIMER = (
 DONATE = "Please support independent research. Donate to Wider Lens Review."
 
 
+def teaser(post: Post, words: int) -> str:
+    """The first `words` words of a post, cut with an ellipsis (as listings show them)."""
+    text = " ".join(post.paragraphs).split()
+    return " ".join(text[:words]) + (" …" if len(text) > words else "")
+
+
+def _slug(label: str) -> str:
+    from .web import slugify
+
+    return slugify(label, 12)
+
+
 def show_date(post: Post, fmt_time: str, fmt_date: str) -> str:
     """The <time> element a page shows for its post (empty when it shows no date)."""
     if post.shown is None:
@@ -86,7 +98,11 @@ class Skin:
             f'<meta property="og:site_name" content="{escape(self.name)}">',
             f'<link rel="canonical" href="{escape(canonical)}">',
         ]
-        if post is not None:
+        if post is not None and "brief" in post.flags:
+            # Briefs come from an older part of the site: no Open Graph, no structured data.
+            meta = [meta[0], meta[1], meta[-1]]
+            meta.append(f'<meta name="author" content="{escape(post.author)}">')
+        elif post is not None:
             meta.append(f'<meta name="author" content="{escape(post.author)}">')
             meta.append(f'<meta name="description" content="{escape(post.paragraphs[0][:150])}">')
             if post.shown is not None:
@@ -132,7 +148,7 @@ class Skin:
         """In-body lines before and after the article text."""
         return [], []
 
-    def chrome(self, main: str, nav: list[tuple[str, str]]) -> str:
+    def chrome(self, main: str, nav: list[tuple[str, str]], side: str = "") -> str:
         links = " | ".join(f'<a href="{h}">{escape(t)}</a>' for t, h in nav)
         return (
             f'<header><a href="/">{escape(self.name)}</a><nav>{links}</nav></header>\n'
@@ -179,7 +195,7 @@ class Courier(Skin):
             ),
         ]
 
-    def chrome(self, main, nav):
+    def chrome(self, main, nav, side=""):
         links = "".join(f'<li><a href="{h}">{escape(t)}</a></li>' for t, h in nav)
         return (
             f'<div id="masthead"><a class="logo" href="/">{escape(self.name)}</a>'
@@ -221,15 +237,28 @@ class Dispatch(Skin):
             plain("© 2026 Millbrook Dispatch. All rights reserved. Do not redistribute."),
         ]
 
-    def chrome(self, main, nav):
+    def chrome(self, main, nav, side=""):
         links = "".join(f'<a class="nav-item" href="{h}">{escape(t)}</a>' for t, h in nav)
         return (
             f'<div class="top-bar"><div class="brand"><a href="/">{escape(self.name)}</a></div>'
             f'<div class="nav">{links}<a href="/search?q=latest">Search</a>'
             '<a href="/private/subscriber-login">Subscriber login</a></div></div>\n'
-            f'<div class="container"><div class="col-main">\n{main}\n</div></div>\n'
+            f'<div class="container"><div class="col-main">\n{main}\n</div>'
+            f'<div class="col-side">{side}</div></div>\n'
             '<div class="bottom">Millbrook Dispatch &middot; News for the lower valley</div>'
         )
+
+    def sidebar(self, blocks: list[tuple[str, list[tuple[Post, str]]]]) -> str:
+        """Lists of teasers beside every page: (heading, [(post, href), ...]) each."""
+        out = []
+        for heading, posts in blocks:
+            items = "".join(
+                f'<li class="wire-item"><a href="{href}">{escape(p.title)}</a>'
+                f'<p class="teaser">{escape(teaser(p, 30))}</p></li>'
+                for p, href in posts
+            )
+            out.append(f'<div class="wire-box"><h3>{escape(heading)}</h3><ul>{items}</ul></div>')
+        return "\n".join(out)
 
     def article(self, post, link, extras):
         before, after = self.boilerplate(post, link)
@@ -274,6 +303,19 @@ class Observer(Skin):
             "the report itself?</p></div></div>"
         )
 
+    def item(self, post, href):
+        date = show_date(post, self.fmt_time, self.fmt_date)
+        author = f"/author/{_slug(post.author)}/"
+        return (
+            f'<article class="summary"><h2 class="summary-title"><a href="{href}">'
+            f'{escape(post.title)}</a></h2><p class="summary-meta">By <a href="{author}">'
+            f"{escape(post.author)}</a> {date}</p><p>{escape(teaser(post, 45))}</p>"
+            f'<a class="more-link" href="{href}">Continue reading</a></article>'
+        )
+
+    def listing(self, heading, items, pager=""):
+        return f"<h1>{escape(heading)}</h1>\n" + "\n".join(items) + f"\n{pager}"
+
 
 class Review(Skin):
     """Wider Lens Review: the republisher, with attribution, copyright and a long disclaimer."""
@@ -296,7 +338,7 @@ class Review(Skin):
         after.append(plain(f"(Visited {post.visits:,} times, {post.visits % 37 + 1} visits today)"))
         return before, after
 
-    def chrome(self, main, nav):
+    def chrome(self, main, nav, side=""):
         links = "".join(f'<li class="menu-item"><a href="{h}">{escape(t)}</a></li>' for t, h in nav)
         return (
             f'<div class="site-header"><p class="site-title"><a href="/">{escape(self.name)}</a>'

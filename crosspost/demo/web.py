@@ -48,15 +48,18 @@ SITE_TABLE = (
      "pages; print versions under /print/"),
     ("dispatch", "Millbrook Dispatch", "millbrook-dispatch.test", "origin",
      "only a Sitemap: line in robots.txt (index -> news, monthly and pages sitemaps); robots.txt "
-     "disallows /search and /private/, which its pages link to"),
+     "disallows /search and /private/, which its pages link to; short wire briefs, undeclared "
+     "and in no sitemap, linked from a big sidebar of teasers on every page"),
     ("observer", "Fenwick Observer", "fenwick-observer.test", "origin",
-     "only paginated listings (/page/N/, rel=next, 'Older posts'), tag and section pages; one "
-     "old article URL answers 301"),
+     "only paginated listings (/page/N/, rel=next, 'Older posts') of long teasers, tag, section "
+     "and author pages of the same; one old article URL answers 301"),
     ("review", "Wider Lens Review", "widerlens.test", "republisher",
      "Atom feed (linked), sitemap in robots.txt, /latest/page/N/ listings, author pages, print "
      "versions at ?print=1"),
     ("rake", "Newsrake", "newsrake.test", "aggregator",
-     "RSS feed (linked) and /page/N listings; robots.txt disallows /share/, which it links to"),
+     "RSS feed (linked) and /page/N listings; robots.txt disallows /share/, which it links to; "
+     "a session id (;jsessionid=) in every link of its pages, a new one for each visit that "
+     "comes without one; an endless archive calendar (/archive/YYYY/MM/)"),
     ("pulse", "Pulse Wire", "pulsewire.test", "aggregator",
      "sitemap.xml named in robots.txt and category pages; shows dates without time"),
     ("scroll", "Daily Scroll", "dailyscroll.test", "aggregator",
@@ -74,6 +77,8 @@ START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 OUTSIDE = ("gazette", "Ashcombe Gazette", "ashcombe-gazette.test")
 # Copies of copies that take along nothing of their source's page nor credit it: ambiguous.
 AMBIGUOUS = 3
+# Short wire briefs of the dispatch: never copied, declared nowhere, in no sitemap.
+BRIEFS = 3
 
 
 @dataclass
@@ -240,6 +245,7 @@ class SampleWeb:
 # -- planning -----------------------------------------------------------------------------
 class _Planner:
     def __init__(self, seed: int, pieces: int):
+        self.seed = seed
         self.rng = random.Random(seed * 7919 + 1)
         # A second stream for what copies carry, so that adding it left the rest of the web as is.
         self.side = random.Random(seed * 104729 + 5)
@@ -270,6 +276,7 @@ class _Planner:
         slug, d = slugify(p.title), p.available
         taken = {q.path for q in self.posts if q.host == p.host}
         shapes = {
+            "brief": f"/wire/{slug}-{p.uid}.html",
             "courier": f"/{d:%Y/%m/%d}/{slug}/",
             "dispatch": f"/news/{slug}-{p.uid}.html",
             "observer": f"/p/{slug}/",
@@ -279,7 +286,7 @@ class _Planner:
             "scroll": f"/a/{slug}-{p.uid * 2654435761 % 16**6:06x}",
             "porch": f"/community/{d:%Y-%m-%d}-{slug}",
         }
-        path = shapes[p.site]
+        path = shapes["brief" if "brief" in p.flags else p.site]
         while path in taken:
             path = path.replace(slug, slug + "-2", 1)
             slug += "-2"
@@ -330,7 +337,8 @@ class _Planner:
         self._quirks(origins)
         self._outside_piece(len(origins) + 1)
         self._ambiguous()
-        self._excerpts_and_quotations(origins, len(origins) + 2)
+        self._briefs(len(origins) + 2)
+        self._excerpts_and_quotations(origins, len(origins) + 2 + BRIEFS)
         for p in self.posts:
             before, after = self.skin(p).boilerplate(p, lambda host, path: path)
             p.boilerplate = [b.text for b in before + after]
@@ -425,6 +433,17 @@ class _Planner:
         for p in self.side.sample(eligible, min(AMBIGUOUS, len(eligible))):
             p.carries = []
             p.flags.append("ambiguous-source")
+
+    def _briefs(self, number: int) -> None:
+        """Short wire briefs at the dispatch (55-90 words), never copied. Written last, by a
+        writer and a clock of their own, so that the rest of the web is as it was without them."""
+        writer = Writer(self.seed * 31 + 3)
+        clock = random.Random(self.seed * 7 + 3)
+        for n in range(BRIEFS):
+            available = START + timedelta(minutes=clock.randint(24 * 60, 17 * 24 * 60))
+            self.post("dispatch", writer.brief(self.sites["dispatch"].name),
+                      piece=f"piece-{number + n:02d}", kind="origin", parent=None,
+                      available=available, flags=["brief"])  # fmt: skip
 
     def _outside_piece(self, number: int) -> None:
         """A piece from an outlet the web does not serve, republished by the review and copied

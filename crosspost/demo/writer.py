@@ -1184,6 +1184,24 @@ class Writer:
             title, paras, "digest", "roundup", ["roundup"], self.person(), ctx["town"], ctx
         )
 
+    def brief(self, paper: str) -> Draft:
+        """A wire brief of 55-90 words in three paragraphs: the lead of a news piece and facts
+        from it, one sentence each (no quotes)."""
+        for _ in range(50):
+            draft = self.news(paper)
+            sentences = [
+                s
+                for p in draft.paragraphs[1:]
+                for s in re.split(r"(?<=\.) (?=[A-Z])", p)
+                if '"' not in s and len(s.split()) >= 8
+            ]
+            paras = [draft.paragraphs[0], *sentences[:2]]
+            words = sum(len(p.split()) for p in paras)
+            if len(paras) == 3 and 55 <= words <= 90:
+                return Draft(draft.title, paras, draft.topic, draft.section, draft.tags,
+                             draft.author, draft.town, draft.ctx)  # fmt: skip
+        raise RuntimeError("writer could not hit the length target")  # pragma: no cover
+
     def note(self, paper: str) -> Draft:
         """A short editor's note of 120-250 words (the kind a publisher posts between pieces)."""
         for _ in range(50):
