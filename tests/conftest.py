@@ -69,3 +69,14 @@ def crawled_web(tmp_path_factory):
         clustered = crosspost("cluster", "--db", str(db))
         assert clustered.returncode == 0, clustered.stderr[-3000:]
         yield running, running.truth, db
+
+
+@pytest.fixture
+def redis_url():
+    """A fresh redis-server of this test's own on a loopback port; its redis:// URL."""
+    from redis_server import REDIS_SERVER, redis_server
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
+    with redis_server() as url:
+        yield url
