@@ -11,3 +11,4 @@ class PageItem(scrapy.Item):
     status = scrapy.Field()
     html = scrapy.Field()
     listed_shape = scrapy.Field()  # the URL looks like those the site's feeds/sitemaps list
+    lease = scrapy.Field()  # distributed crawl: the frontier lease its request holds

@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 
 from dedupe.errors import StoreError
@@ -107,6 +108,17 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         self.unreachable: set[str] = set()
         logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_not_scrapys_robots_error)
+
+    async def robot_parser(self, request: Request):
+        """The site's parser, for every request that waited for its robots.txt.
+
+        Scrapy (2.13+, scrapy/scrapy#6802) has each waiting request await the same Deferred
+        turned into a Future, which hands the parser to the first waiter only: the others got
+        None, read as "allow all", so the pages a crawl asked for while robots.txt was on its
+        way were fetched whatever it said. The parser is in _parsers once the Deferred fired."""
+        parser = await super().robot_parser(request)
+        settled = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(settled, Deferred) else settled
 
     async def _parse_robots(self, response, netloc: str, request: Request) -> None:
         if response.status >= 500:

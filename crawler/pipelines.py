@@ -52,14 +52,7 @@ class ArticlePipeline:
             self.store.upsert_site(site.id, site.name, site.url, site.role)
             self.store.set_meta(f"boilerplate:{site.id}", json.dumps(list(site.boilerplate)))
             self.extra_patterns[site.id] = tuple(site.boilerplate)
-        workers = settings.get("CROSSPOST_EXTRACT_WORKERS")
-        workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
-        if workers > 0:
-            # spawn: a fork of the crawl process would copy Twisted's threads and sockets.
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=leave_with_parent
-            )
+        self.pool = extraction_pool(settings)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -85,7 +78,8 @@ class ArticlePipeline:
             self.stats.inc_value(f"crosspost/errors/pipeline-{type(err).__name__}")
             raise
 
-    async def _process_item(self, item):
+    async def extract(self, item) -> dict:
+        """process_page() on the item, in the pool when there is one."""
         args = (
             item["html"],
             item["url"],
@@ -95,9 +89,11 @@ class ArticlePipeline:
             bool(item.get("listed_shape")),
         )
         if self.pool is None:
-            result = process_page(*args)
-        else:
-            result = await asyncio.wrap_future(self.pool.submit(process_page, *args))
+            return process_page(*args)
+        return await asyncio.wrap_future(self.pool.submit(process_page, *args))
+
+    async def _process_item(self, item):
+        result = await self.extract(item)
         shapes = self.crawler.spider.shapes
         if result.get("targets"):
             shapes.learn_led(item["site"], result["targets"])
@@ -127,21 +123,38 @@ class ArticlePipeline:
                 self.stats.inc_value(f"crosspost/dropped/{result['reason']}")
 
     def store_article(self, item, result: dict) -> dict:
-        article = {
-            **result["fields"],
-            "url": item["url"],
-            "site": item["site"],
-            "fetched_at": now(),
-            "text": result["text"],
-            "word_count": len(result["text"].split()),
-        }
-        article_id = self.store.add_article(article, removed=result["removed"])
+        article_id = self.store.add_article(article_row(item, result), removed=result["removed"])
         if article_id is None:
             self.stats.inc_value("crosspost/dropped/already-stored")
         else:
             self.stats.inc_value("crosspost/articles_stored")
         self.state.record(item["url"], item["site"], "article", item["status"], result["reason"])
         return {"url": item["url"], "article_id": article_id}
+
+
+def extraction_pool(settings) -> ProcessPoolExecutor | None:
+    """CROSSPOST_EXTRACT_WORKERS processes for process_page() (empty: one per core; 0: none)."""
+    workers = settings.get("CROSSPOST_EXTRACT_WORKERS")
+    workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
+    if workers <= 0:
+        return None
+    # spawn: a fork of the crawl process would copy Twisted's threads and sockets.
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=leave_with_parent
+    )
+
+
+def article_row(item, result: dict) -> dict:
+    """The articles row of a page that process_page() found to be an article."""
+    return {
+        **result["fields"],
+        "url": item["url"],
+        "site": item["site"],
+        "fetched_at": now(),
+        "text": result["text"],
+        "word_count": len(result["text"].split()),
+    }
 
 
 def _meta(item) -> dict:

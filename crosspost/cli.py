@@ -79,6 +79,11 @@ settings_option = click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
 )
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log what happens (INFO).")
+frontier_option = click.option(
+    "--frontier",
+    metavar="redis://HOST:PORT/N",
+    help="Share the crawl with `crosspost worker` processes through this Redis database.",
+)
 
 
 @click.group(
@@ -110,13 +115,27 @@ def _crawl_inputs(sites_file: str, settings: tuple[str, ...]) -> tuple[list, dic
     return load_sites(sites_file), parse_overrides(list(settings))
 
 
-def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
+def _crawl(
+    sites: list,
+    overrides: dict,
+    db: str,
+    verbose: bool,
+    frontier: str | None = None,
+    sites_file: str = "",
+) -> dict:
     from crawler.runner import run_crawl
 
     store = open_store(db)
     setup_logging(verbose)
     before = store.article_count()
-    stats = run_crawl(sites, store, overrides, verbose)
+    if frontier:
+        from crawler.frontier import sites_digest
+        from crawler.frontier_runner import run_frontier_crawl
+
+        digest = sites_digest(sites_file)
+        stats = run_frontier_crawl(sites, digest, frontier, overrides, verbose, store=store)
+    else:
+        stats = run_crawl(sites, store, overrides, verbose)
     new = store.article_count() - before
     errors = stats.get("crosspost/errors", 0)
     dropped = sum(v for k, v in stats.items() if k.startswith("crosspost/dropped/"))
@@ -126,6 +145,8 @@ def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
         f"{errors} errors, finish reason: {stats.get('finish_reason', 'unknown')}"
     )
     store.close()
+    if stats.get("crosspost/frontier_error"):
+        fail(f"the frontier failed: {stats['crosspost/frontier_error']}", EXIT_FAILED)
     if stats.get("crosspost/store_error"):  # disk full: nothing more can be stored, not even
         fail(stats["crosspost/store_error"], EXIT_FAILED)  # by `run`'s clustering
     return stats
@@ -143,9 +164,12 @@ Example:
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
 @settings_option
+@frontier_option
 @verbose_option
 @friendly_errors
-def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+def crawl(
+    sites_file: str, db: str, settings: tuple[str, ...], frontier: str | None, verbose: bool
+) -> None:
     """Crawl the sites of SITES.toml into DB.
 
     Only each site's home page is needed: feeds, sitemaps and listings are discovered. The first
@@ -153,7 +177,7 @@ def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) ->
     """
     sites, overrides = _crawl_inputs(sites_file, settings)
     with locked(db):
-        stats = _crawl(sites, overrides, db, verbose)
+        stats = _crawl(sites, overrides, db, verbose, frontier, sites_file)
     if not _crawl_ok(stats):
         sys.exit(EXIT_FAILED)
 
@@ -205,17 +229,70 @@ Example (crontab, every 4 hours):
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
 @settings_option
+@frontier_option
 @verbose_option
 @friendly_errors
-def run(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+def run(
+    sites_file: str, db: str, settings: tuple[str, ...], frontier: str | None, verbose: bool
+) -> None:
     """Crawl then cluster: the command to call from cron.
 
     A lock file (DB.lock) stops overlapping runs; the exit code is 0 only if both steps worked.
     """
     sites, overrides = _crawl_inputs(sites_file, settings)
     with locked(db):
-        stats = _crawl(sites, overrides, db, verbose)
+        stats = _crawl(sites, overrides, db, verbose, frontier, sites_file)
         _cluster(db)
+    if not _crawl_ok(stats):
+        sys.exit(EXIT_FAILED)
+
+
+@main.command(
+    epilog="""\b
+Example (on each crawl machine; the writer runs `crosspost run sites.toml --db DB --frontier URL`):
+  crosspost worker sites.toml --frontier redis://10.0.0.5:6379/0"""
+)
+@click.argument("sites_file", metavar="SITES.toml")
+@click.option(
+    "--frontier",
+    required=True,
+    metavar="redis://HOST:PORT/N",
+    help="The Redis database of the writer's crawl.",
+)
+@click.option(
+    "--wait",
+    type=float,
+    metavar="SECONDS",
+    help="How long to wait for the writer to start a crawl (default: for ever).",
+)
+@settings_option
+@verbose_option
+@friendly_errors
+def worker(
+    sites_file: str, frontier: str, wait: float | None, settings: tuple[str, ...], verbose: bool
+) -> None:
+    """Take part in the crawl of the writer using FRONTIER, without a database.
+
+    Fetches, extracts and strips pages and hands them to the writer through Redis; leaves when
+    the writer ends the crawl. Workers may join and leave at any time: what a worker had taken
+    goes back to the queue when it stops. SITES.toml must be the writer's own file.
+    """
+    from crawler.frontier import sites_digest
+    from crawler.frontier_runner import run_frontier_crawl
+
+    sites, overrides = _crawl_inputs(sites_file, settings)
+    setup_logging(verbose)
+    stats = run_frontier_crawl(
+        sites, sites_digest(sites_file), frontier, overrides, verbose, wait=wait
+    )
+    click.echo(
+        f"worker: {stats.get('response_received_count', 0)} pages fetched, "
+        f"{stats.get('crosspost/pages_sent', 0)} extracted for the writer, "
+        f"{stats.get('crosspost/errors', 0)} errors, "
+        f"finish reason: {stats.get('finish_reason', 'unknown')}"
+    )
+    if stats.get("crosspost/frontier_error"):
+        fail(f"the frontier failed: {stats['crosspost/frontier_error']}", EXIT_FAILED)
     if not _crawl_ok(stats):
         sys.exit(EXIT_FAILED)
 

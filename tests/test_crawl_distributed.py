@@ -1,0 +1,318 @@
+"""One crawl on several processes: a writer and workers on a shared Redis frontier (real
+redis-server, real processes, the sample web on 127.0.1.N), against a one-process crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from conftest import FAST, crawl_args, crosspost, write_sites
+
+from dedupe.store import Store
+
+# Leases run out fast here, so that a killed worker's pages come back within the test.
+SHARED = ["-s", "CROSSPOST_EXTRACT_WORKERS=0", "-s", "CROSSPOST_LEASE_SECONDS=3"]
+SLOW = ["-s", "DOWNLOAD_DELAY=0.03", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+
+
+def settings(running, *extra: str) -> list[str]:
+    return [*FAST, *SHARED, "-s", f"CROSSPOST_HOSTS={json.dumps(running.hosts)}", *extra]
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "crosspost", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def writer(running, sites, db, url, *extra: str) -> subprocess.Popen:
+    return start(
+        "crawl", str(sites), "--db", str(db), "--frontier", url, *settings(running, *extra)
+    )
+
+
+def worker(running, sites, url, name: str, *extra: str) -> subprocess.Popen:
+    return start(
+        "worker",
+        str(sites),
+        "--frontier",
+        url,
+        "--wait",
+        "60",
+        *settings(running, "-s", f"CROSSPOST_PROCESS_NAME={name}", *extra),
+    )
+
+
+def finished(process: subprocess.Popen, timeout: float = 120) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    return out
+
+
+def snapshot(db) -> set[tuple]:
+    return {
+        (r["url"], r["site"], r["title"], r["published"], r["raw_text"], r["text"])
+        for r in Store(db).iter_articles()
+    }
+
+
+def requested(running, since: int) -> list[tuple[str, str]]:
+    return [(host, path) for host, path, _status in list(running.requests)[since:]]
+
+
+def load(url: str) -> dict[str, int]:
+    client = redis.Redis.from_url(url)
+    return {k.decode(): int(v) for k, v in client.hgetall("crosspost:load").items()}
+
+
+@pytest.fixture(scope="module")
+def one_process(sample_web, tmp_path_factory):
+    """The sample web crawled by one process: (sites.toml, snapshot of its articles)."""
+    web, running = sample_web
+    folder = tmp_path_factory.mktemp("one-process")
+    sites = write_sites(web, running, folder / "sites.toml")
+    result = crosspost(*crawl_args(running, sites, folder / "one.db", *SHARED))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return sites, snapshot(folder / "one.db")
+
+
+def test_a_writer_and_two_workers_store_what_one_process_stores(
+    sample_web, one_process, redis_url, tmp_path
+):
+    web, running = sample_web
+    sites, alone = one_process
+    truth = running.truth
+    db = tmp_path / "shared.db"
+    since = len(running.requests)
+    processes = [writer(running, sites, db, redis_url)]
+    processes += [worker(running, sites, redis_url, f"worker-{n}") for n in (1, 2)]
+    outputs = [finished(process) for process in processes]
+
+    assert snapshot(db) == alone
+    assert len(alone) == len(truth.articles())
+    assert f"{len(alone)} new articles" in outputs[0]
+    # Each page was requested once over the three processes (robots.txt: once by each process's
+    # robots.txt middleware, and once by the spider for its sitemaps).
+    fetched = Counter(requested(running, since))
+    twice = {page: n for page, n in fetched.items() if n > 1 and page[1] != "/robots.txt"}
+    assert redis.Redis.from_url(redis_url).get("crosspost:requeued") is None  # no lease ran out
+    assert not twice, sorted(twice)[:5]
+    disallowed = {(urlsplit(u).hostname, urlsplit(u).path) for u in truth.disallowed}
+    refused = {(h, p.split("?")[0]) for h, p in fetched} & disallowed
+    assert not refused, refused
+    # The load was shared, and every response was counted by the process that received it.
+    split = load(redis_url)
+    assert split.get("worker-1") and split.get("worker-2"), split
+    assert sum(split.values()) == sum(fetched.values())
+    runs = list(Store(db).db["crawl_runs"].rows)
+    assert [r["status"] for r in runs] == ["finished"]
+
+
+def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
+    sample_web, redis_url, tmp_path
+):
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    # Two sites are enough to see it, and keep the test short.
+    tables = sites.read_text().split("[[sites]]")[1:]
+    sites.write_text("".join("[[sites]]" + t for t in tables[:2]))
+    hosts = {
+        urlsplit(line.split('"')[1]).hostname
+        for line in sites.read_text().splitlines()
+        if line.startswith("url =")
+    }
+    arrivals: dict[str, list[float]] = defaultdict(list)
+    answer = running._answer
+    lock = threading.Lock()
+
+    def timed(host, path):
+        with lock:
+            arrivals[host].append(time.monotonic())
+        return answer(host, path)
+
+    running._answer = timed
+    delay = 0.15
+    polite = ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+    try:
+        processes = [writer(running, sites, tmp_path / "polite.db", redis_url, *polite)]
+        processes += [worker(running, sites, redis_url, f"w{n}", *polite) for n in (1, 2)]
+        for process in processes:
+            finished(process)
+    finally:
+        del running._answer
+    assert set(arrivals) == hosts
+    for host, times in arrivals.items():
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert len(times) > 10
+        # A few milliseconds of slack: the gap is measured where requests arrive.
+        assert min(gaps) >= delay - 0.02, (host, sorted(gaps)[:5])
+    assert len(load(redis_url)) == 3
+
+
+def test_kill_9_of_a_worker_midway_loses_no_page(sample_web, one_process, redis_url, tmp_path):
+    web, running = sample_web
+    sites, alone = one_process
+    db = tmp_path / "worker-killed.db"
+    main = writer(running, sites, db, redis_url, *SLOW)
+    victim = worker(running, sites, redis_url, "victim", *SLOW)
+    other = worker(running, sites, redis_url, "other", *SLOW)
+    deadline = time.monotonic() + 60
+    while load(redis_url).get("victim", 0) < 25 and time.monotonic() < deadline:
+        assert victim.poll() is None, "the worker ended before it could be killed"
+        time.sleep(0.05)
+    held = redis.Redis.from_url(redis_url).hlen("crosspost:leased")
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    finished(main)
+    finished(other)
+    assert held > 0, "nothing was leased when the worker died"
+    assert snapshot(db) == alone
+    assert int(redis.Redis.from_url(redis_url).get("crosspost:given-up") or 0) == 0
+
+
+def test_kill_9_of_the_writer_midway_then_restarted_stores_everything(
+    sample_web, one_process, redis_url, tmp_path
+):
+    web, running = sample_web
+    sites, alone = one_process
+    db = tmp_path / "writer-killed.db"
+    main = writer(running, sites, db, redis_url, *SLOW)
+    workers = [worker(running, sites, redis_url, f"w{n}", *SLOW) for n in (1, 2)]
+    deadline = time.monotonic() + 60
+    while _stored(db) < len(alone) // 3 and time.monotonic() < deadline:
+        assert main.poll() is None, "the writer ended before it could be killed"
+        time.sleep(0.05)
+    os.kill(main.pid, signal.SIGKILL)
+    main.wait()
+    at_kill = _stored(db)
+    assert 0 < at_kill < len(alone)
+    time.sleep(1)  # the workers go on meanwhile; what they find waits in Redis
+    restarted = writer(running, sites, db, redis_url)
+    out = finished(restarted)
+    for process in workers:
+        finished(process)
+    assert snapshot(db) == alone
+    assert f"{len(alone) - at_kill} new articles" in out
+
+
+def _stored(db) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_second_distributed_run_requests_only_the_new_articles(redis_url, tmp_path):
+    from crosspost.demo.server import serve
+    from crosspost.demo.web import build_web
+
+    web = build_web()
+    earlier = web.end - timedelta(days=6)
+    with serve(web, now=earlier) as running:
+        truth = running.truth
+        sites = write_sites(web, running, tmp_path / "sites.toml")
+        db = tmp_path / "incremental.db"
+        first_run = [writer(running, sites, db, redis_url), worker(running, sites, redis_url, "a")]
+        for process in first_run:
+            finished(process)
+        first = Store(db).known_urls()
+        assert first == {p.url for p in truth.articles(as_of=earlier)}
+
+        running.set_now(web.end)
+        since = len(running.requests)
+        second_run = [writer(running, sites, db, redis_url), worker(running, sites, redis_url, "b")]
+        out = finished(second_run[0])
+        finished(second_run[1])
+        everything = {p.url for p in truth.articles()}
+        assert len(everything) > len(first)
+        assert Store(db).known_urls() == everything
+        again = {running.base_url(h).rstrip("/") + p for h, p in requested(running, since)}
+        assert not again & first
+        assert f"{len(everything - first)} new articles" in out
+
+
+def test_redis_unreachable_is_one_line_and_exit_2(sample_web, tmp_path):
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    nowhere = "redis://127.0.0.1:1/0"
+    for args in (
+        ["crawl", str(sites), "--db", str(tmp_path / "x.db"), "--frontier", nowhere],
+        ["worker", str(sites), "--frontier", nowhere],
+        ["worker", str(sites), "--frontier", "http://127.0.0.1:6379/"],
+    ):
+        result = crosspost(*args)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("crosspost: error: "), result.stderr
+
+
+def test_a_worker_with_another_sites_file_is_refused(sample_web, redis_url, tmp_path):
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    main = writer(running, sites, tmp_path / "w.db", redis_url, *SLOW)
+    other = tmp_path / "other.toml"
+    other.write_text(
+        sites.read_text().split("[[sites]]", 2)[0]
+        + "[[sites]]"
+        + sites.read_text().split("[[sites]]")[1]
+    )
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crosspost",
+                "worker",
+                str(other),
+                "--frontier",
+                redis_url,
+                "--wait",
+                "30",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        main.kill()
+        main.wait()
+    assert result.returncode == 2, result.stderr
+    assert "not the one the writer crawls" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_requests_that_wait_for_robots_txt_obey_it(sample_web, tmp_path):
+    """One process: the sites file names disallowed feeds, requested while robots.txt is still
+    on its way (Scrapy 2.19 gave its verdict to the first waiting request only)."""
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    host = "millbrook-dispatch.test"
+    marker = f'url = "{running.base_url(host)}"'
+    text = sites.read_text()
+    assert marker in text
+    feeds = '\nfeeds = ["/search?q=latest", "/private/subscriber-login", "/private/feed.xml"]'
+    sites.write_text(text.replace(marker, marker + feeds, 1))
+    since = len(running.requests)
+    result = crosspost(*crawl_args(running, sites, tmp_path / "robots.db", *SHARED))
+    assert result.returncode == 0, result.stderr[-3000:]
+    to_host = [path for h, path in requested(running, since) if h == host]
+    assert "/robots.txt" in to_host
+    refused = [p for p in to_host if p.startswith(("/search", "/private/"))]
+    assert not refused, refused
