@@ -15,6 +15,7 @@ import time
 
 import redis
 from scrapy import signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import DontCloseSpider, DropItem
 from scrapy.utils.defer import deferred_from_coro, deferred_to_future
 from twisted.internet import task
@@ -124,33 +125,32 @@ class LeaseMiddleware:
             self._end(lease, handed)
 
 
-class SharedSiteDelay:
-    """Downloader middleware: at most one request per site every DOWNLOAD_DELAY seconds over all
-    the crawl's processes, through a per-site key in Redis (SET NX PX) that each request must
-    take. Scrapy's own delay still spaces this process's requests."""
+class SharedSlotDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP(S) download handler, which first takes the site's shared slot: at most
+    one request per site every DOWNLOAD_DELAY seconds over all the crawl's processes (a key per
+    site in Redis, SET NX PX). Taken here, as the request goes out, not in a middleware: Scrapy's
+    own per-process delay comes after the middlewares and would shift requests out of step."""
 
     def __init__(self, crawler):
-        self.crawler = crawler
+        super().__init__(crawler)
         self.delay_ms = int(crawler.settings.getfloat("DOWNLOAD_DELAY") * 1000)
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+    async def download_request(self, request):
+        if self.delay_ms > 0:
+            await self.take_slot(request)
+        return await super().download_request(request)
 
-    async def process_request(self, request, spider=None):
-        if self.delay_ms <= 0:
-            return None
+    async def take_slot(self, request) -> None:
         # Imported here: importing the reactor installs one, and Scrapy chooses which.
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
 
-        frontier: Frontier = self.crawler.spider.frontier
+        frontier: Frontier = self._crawler.spider.frontier
         key = frontier.keys.slot(request.meta.get("site") or site_id(request.url))
         while not frontier.redis.set(key, frontier.name, nx=True, px=self.delay_ms):
             wait = max(frontier.redis.pttl(key), 1) / 1000
-            self.crawler.stats.inc_value("crosspost/shared_delay_seconds", wait)
+            self._crawler.stats.inc_value("crosspost/shared_delay_seconds", wait)
             await deferred_to_future(deferLater(reactor, wait, lambda: None))
-        return None
 
 
 class FrontierPipeline(ArticlePipeline):
@@ -315,6 +315,11 @@ class Writer:
         for site in self.sites:
             if site.id not in cut:
                 self.state.finish_site(site.id)
+        given_up = int(self.redis.get(self.keys.given_up) or 0)
+        if given_up:
+            logger.warning("%d requests were given up: every process that took them died", given_up)
+            if self.stats is not None:
+                self.stats.set_value("crosspost/given_up", given_up)
         self.redis.set(self.keys.run, "finished")
 
 

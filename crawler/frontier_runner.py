@@ -32,9 +32,9 @@ def frontier_settings(url: str, frontier: Frontier, base) -> dict:
             **base.getdict("SPIDER_MIDDLEWARES"),
             "crawler.distributed.LeaseMiddleware": 5,
         },
-        "DOWNLOADER_MIDDLEWARES": {
-            **base.getdict("DOWNLOADER_MIDDLEWARES"),
-            "crawler.distributed.SharedSiteDelay": 990,
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.distributed.SharedSlotDownloadHandler",
+            "https": "crawler.distributed.SharedSlotDownloadHandler",
         },
         "EXTENSIONS": {
             **base.getdict("EXTENSIONS"),

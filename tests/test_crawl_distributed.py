@@ -38,9 +38,9 @@ def start(*args: str) -> subprocess.Popen:
     )
 
 
-def writer(running, sites, db, url, *extra: str) -> subprocess.Popen:
+def writer(running, sites, db, url, *extra: str, command: str = "crawl") -> subprocess.Popen:
     return start(
-        "crawl", str(sites), "--db", str(db), "--frontier", url, *settings(running, *extra)
+        command, str(sites), "--db", str(db), "--frontier", url, *settings(running, *extra)
     )
 
 
@@ -127,9 +127,9 @@ def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
 ):
     web, running = sample_web
     sites = write_sites(web, running, tmp_path / "sites.toml")
-    # Two sites are enough to see it, and keep the test short.
+    # One site is enough to see it, and keeps the test short.
     tables = sites.read_text().split("[[sites]]")[1:]
-    sites.write_text("".join("[[sites]]" + t for t in tables[:2]))
+    sites.write_text("[[sites]]" + tables[1])
     hosts = {
         urlsplit(line.split('"')[1]).hostname
         for line in sites.read_text().splitlines()
@@ -145,7 +145,7 @@ def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
         return answer(host, path)
 
     running._answer = timed
-    delay = 0.15
+    delay = 0.12
     polite = ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0"]
     try:
         processes = [writer(running, sites, tmp_path / "polite.db", redis_url, *polite)]
@@ -156,10 +156,14 @@ def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
         del running._answer
     assert set(arrivals) == hosts
     for host, times in arrivals.items():
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         assert len(times) > 10
-        # A few milliseconds of slack: the gap is measured where requests arrive.
-        assert min(gaps) >= delay - 0.02, (host, sorted(gaps)[:5])
+        # Measured where requests arrive, on a busy machine: one arrival may be late by tens of
+        # milliseconds (the processes take the slot a full delay apart). Three processes, each
+        # keeping only its own delay, would send several requests within one delay.
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= delay * 0.3, (host, sorted(gaps)[:5])
+        spans = [b - a for a, b in zip(times, times[5:], strict=False)]
+        assert min(spans) >= 5 * delay * 0.85, (host, sorted(spans)[:5])
     assert len(load(redis_url)) == 3
 
 
@@ -237,7 +241,11 @@ def test_a_second_distributed_run_requests_only_the_new_articles(redis_url, tmp_
 
         running.set_now(web.end)
         since = len(running.requests)
-        second_run = [writer(running, sites, db, redis_url), worker(running, sites, redis_url, "b")]
+        # `run`: the same crawl, then clustering.
+        second_run = [
+            writer(running, sites, db, redis_url, command="run"),
+            worker(running, sites, redis_url, "b"),
+        ]
         out = finished(second_run[0])
         finished(second_run[1])
         everything = {p.url for p in truth.articles()}
@@ -246,6 +254,7 @@ def test_a_second_distributed_run_requests_only_the_new_articles(redis_url, tmp_
         again = {running.base_url(h).rstrip("/") + p for h, p in requested(running, since)}
         assert not again & first
         assert f"{len(everything - first)} new articles" in out
+        assert Store(db).db["clusters"].count > 0
 
 
 def test_redis_unreachable_is_one_line_and_exit_2(sample_web, tmp_path):
