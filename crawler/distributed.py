@@ -69,6 +69,8 @@ class FrontierSpider(SitesSpider):
         return request
 
     def failed(self, failure) -> None:
+        if failure.check(redis.RedisError):  # Redis is gone: the crawl stops (no page's fault)
+            return
         try:
             super().failed(failure)
         finally:
@@ -386,7 +388,7 @@ class FrontierCoordinator:
     def broken(self, failure) -> None:
         """Redis went away mid-crawl: stop this process (what it held goes back by lease)."""
         if failure.check(redis.RedisError):
-            logger.error("the frontier failed: %s", failure.value)
+            logger.info("the frontier failed: %s", failure.value)  # the command line says it
         else:
             logger.error("the frontier's loop failed", exc_info=failure.getTracebackObject())
         self.crawler.stats.set_value("crosspost/frontier_error", str(failure.value))

@@ -79,6 +79,8 @@ def run_frontier_crawl(
     from crawler.distributed import FrontierSpider, Writer
 
     process = CrawlerProcess(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_no_redis_tracebacks)
 
     writer = None
     run_id = None
@@ -130,3 +132,10 @@ def _wait_for_run(frontier: Frontier, wait: float | None) -> None:
             logger.warning("waiting for the writer to start a crawl ...")
             announced = True
         time.sleep(0.2)
+
+
+def _no_redis_tracebacks(record: logging.LogRecord) -> bool:
+    """Redis lost mid-crawl fails every callback at once: the crawl stops (FrontierCoordinator)
+    and the command line says why in one line, without a traceback for each."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, redis.RedisError)

@@ -317,7 +317,8 @@ def test_requests_that_wait_for_robots_txt_obey_it(sample_web, tmp_path):
     text = sites.read_text()
     assert marker in text
     feeds = '\nfeeds = ["/search?q=latest", "/private/subscriber-login", "/private/feed.xml"]'
-    sites.write_text(text.replace(marker, marker + feeds, 1))
+    (table,) = [t for t in text.split("[[sites]]") if marker in t]  # this site alone: quicker
+    sites.write_text("[[sites]]" + table.replace(marker, marker + feeds, 1))
     since = len(running.requests)
     result = crosspost(*crawl_args(running, sites, tmp_path / "robots.db", *SHARED))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -325,3 +326,42 @@ def test_requests_that_wait_for_robots_txt_obey_it(sample_web, tmp_path):
     assert "/robots.txt" in to_host
     refused = [p for p in to_host if p.startswith(("/search", "/private/"))]
     assert not refused, refused
+
+
+def test_redis_lost_midway_stops_every_process_with_one_line(sample_web, tmp_path):
+    from redis_server import REDIS_SERVER, free_port
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (make test installs Debian's redis-server)")
+    web, running = sample_web
+    sites = write_sites(web, running, tmp_path / "sites.toml")
+    port = free_port()
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        processes = [writer(running, sites, tmp_path / "lost.db", url, *SLOW)]
+        processes.append(worker(running, sites, url, "w", *SLOW))
+        deadline = time.monotonic() + 60
+        while load(url).get("w", 0) < 10 and time.monotonic() < deadline:  # both are crawling
+            assert all(process.poll() is None for process in processes)
+            time.sleep(0.05)
+    finally:
+        server.kill()
+        server.wait()
+    for process in processes:
+        _out, err = process.communicate(timeout=60)
+        assert process.returncode == 1, err
+        assert "Traceback" not in err
+        assert err.strip().splitlines()[-1].startswith("crosspost: error: the frontier failed")
+    assert Store(tmp_path / "lost.db").db["crawl_runs"].count == 1
