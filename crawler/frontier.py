@@ -27,6 +27,7 @@ import os
 import pickle
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -83,6 +84,7 @@ class Keys:
         self.run = f"{prefix}:run"
         self.sites = f"{prefix}:sites"
         self.load = f"{prefix}:load"
+        self.writer = f"{prefix}:writer"
 
     def shape(self, kind: str, site: str, shape: str) -> str:
         return f"{self.prefix}:shape:{kind}:{site}:{shape}"
@@ -93,7 +95,7 @@ class Keys:
     def run_keys(self) -> list[str]:
         """What one run leaves behind, but the shapes and slots (found by pattern), the lease
         counter, the run's status and its sites file."""
-        kept = {self.lease_ids, self.run, self.sites, self.prefix}
+        kept = {self.lease_ids, self.run, self.sites, self.writer, self.prefix}
         return [key for key in vars(self).values() if key not in kept]
 
 
@@ -161,6 +163,7 @@ class Frontier:
         self.lease_ms = int(lease_seconds * 1000)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.held: set[str] = set()
+        self.writing = False
         self._pop = client.register_script(POP)
         self._renew = client.register_script(RENEW)
         self._ack = client.register_script(ACK)
@@ -187,7 +190,24 @@ class Frontier:
         k = self.keys
         self._ack(keys=[k.leased, k.lease_score, k.lease_deadline], args=[lease])
 
+    def claim_writer(self, wait: float) -> bool:
+        """Become the crawl's one writer; a killed writer's claim runs out after a lease."""
+        deadline = time.monotonic() + wait
+        while not self.redis.set(self.keys.writer, self.name, nx=True, px=self.lease_ms):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        self.writing = True
+        return True
+
+    def release_writer(self) -> None:
+        if self.writing and self.redis.get(self.keys.writer) == self.name.encode():
+            self.redis.delete(self.keys.writer)
+        self.writing = False
+
     def renew(self) -> None:
+        if self.writing:
+            self.redis.set(self.keys.writer, self.name, px=self.lease_ms)
         held = list(self.held)
         if held:
             self._renew(keys=[self.keys.lease_deadline], args=[self.lease_ms, *held])

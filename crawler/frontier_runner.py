@@ -86,6 +86,12 @@ def run_frontier_crawl(
     run_id = None
     try:
         if store is not None:
+            if not frontier.claim_writer(wait=frontier.lease_ms / 1000 + 2):
+                holder = (client.get(frontier.keys.writer) or b"?").decode()
+                raise InputError(
+                    f"another writer ({holder}) is storing this crawl: one writer per frontier "
+                    "(give this database another Redis database, redis://HOST:PORT/N)"
+                )
             writer = Writer(frontier, store, sites)
             if writer.begin_run(sites_digest):
                 logger.warning("taking up the unfinished crawl in %s", frontier_url)
@@ -114,7 +120,11 @@ def run_frontier_crawl(
         status = "finished" if reason == "finished" else str(reason or "failed")
     finally:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        stats["crosspost/frontier_load"] = frontier.load() if status == "finished" else {}
+        try:
+            stats["crosspost/frontier_load"] = frontier.load()
+            frontier.release_writer()
+        except redis.RedisError:
+            pass
         if store is not None and run_id is not None:
             store.finish_run(run_id, status, stats)
     if failures:

@@ -139,8 +139,11 @@ def _crawl(
     new = store.article_count() - before
     errors = stats.get("crosspost/errors", 0)
     dropped = sum(v for k, v in stats.items() if k.startswith("crosspost/dropped/"))
+    pages = stats.get("response_received_count", 0)
+    if frontier:  # every process's pages, and this one's
+        pages = f"{sum(stats.get('crosspost/frontier_load', {}).values())} ({pages} here)"
     click.echo(
-        f"crawled {len(sites)} sites: {stats.get('response_received_count', 0)} pages, "
+        f"crawled {len(sites)} sites: {pages} pages, "
         f"{new} new articles ({store.article_count()} stored), {dropped} pages not articles, "
         f"{errors} errors, finish reason: {stats.get('finish_reason', 'unknown')}"
     )

@@ -180,7 +180,7 @@ def test_kill_9_of_a_worker_midway_loses_no_page(sample_web, one_process, redis_
         time.sleep(0.05)
     held = redis.Redis.from_url(redis_url).hlen("crosspost:leased")
     os.kill(victim.pid, signal.SIGKILL)
-    victim.wait()
+    victim.communicate()
     finished(main)
     finished(other)
     assert held > 0, "nothing was leased when the worker died"
@@ -201,7 +201,7 @@ def test_kill_9_of_the_writer_midway_then_restarted_stores_everything(
         assert main.poll() is None, "the writer ended before it could be killed"
         time.sleep(0.05)
     os.kill(main.pid, signal.SIGKILL)
-    main.wait()
+    main.communicate()
     at_kill = _stored(db)
     assert 0 < at_kill < len(alone)
     time.sleep(1)  # the workers go on meanwhile; what they find waits in Redis
@@ -272,39 +272,35 @@ def test_redis_unreachable_is_one_line_and_exit_2(sample_web, tmp_path):
         assert len(lines) == 1 and lines[0].startswith("crosspost: error: "), result.stderr
 
 
-def test_a_worker_with_another_sites_file_is_refused(sample_web, redis_url, tmp_path):
+def test_a_worker_with_another_sites_file_and_a_second_writer_are_refused(
+    sample_web, redis_url, tmp_path
+):
     web, running = sample_web
     sites = write_sites(web, running, tmp_path / "sites.toml")
-    main = writer(running, sites, tmp_path / "w.db", redis_url, *SLOW)
+    slow = ["-s", "DOWNLOAD_DELAY=0.3"]  # still crawling while the others are refused
+    main = writer(running, sites, tmp_path / "w.db", redis_url, *slow)
     other = tmp_path / "other.toml"
-    other.write_text(
-        sites.read_text().split("[[sites]]", 2)[0]
-        + "[[sites]]"
-        + sites.read_text().split("[[sites]]")[1]
-    )
+    other.write_text("[[sites]]" + sites.read_text().split("[[sites]]")[1])
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "crosspost",
-                "worker",
-                str(other),
-                "--frontier",
-                redis_url,
-                "--wait",
-                "30",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        deadline = time.monotonic() + 30
+        while redis.Redis.from_url(redis_url).get("crosspost:run") != b"running":
+            assert time.monotonic() < deadline and main.poll() is None, "the writer did not start"
+            time.sleep(0.05)
+        refused = crosspost("worker", str(other), "--frontier", redis_url, "--wait", "30")
+        second = crosspost(
+            *crawl_args(running, sites, tmp_path / "second.db", "--frontier", redis_url, *SHARED)
         )
+        assert main.poll() is None, "the writer ended before the others were refused"
     finally:
         main.kill()
-        main.wait()
-    assert result.returncode == 2, result.stderr
-    assert "not the one the writer crawls" in result.stderr
-    assert "Traceback" not in result.stderr
+        main.communicate()
+    assert refused.returncode == 2, refused.stderr
+    assert "not the one the writer crawls" in refused.stderr
+    assert second.returncode == 2, second.stderr
+    assert "one writer per frontier" in second.stderr
+    for result in (refused, second):
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_requests_that_wait_for_robots_txt_obey_it(sample_web, tmp_path):
