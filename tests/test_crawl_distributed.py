@@ -18,6 +18,8 @@ import pytest
 import redis
 from conftest import FAST, crawl_args, crosspost, write_sites
 
+from crosspost.demo.server import serve
+from crosspost.demo.web import build_web
 from dedupe.store import Store
 
 # Leases run out fast here, so that a killed worker's pages come back within the test.
@@ -63,6 +65,15 @@ def finished(process: subprocess.Popen, timeout: float = 120) -> str:
     return out
 
 
+def wait_until_waiting(url: str, workers: int, timeout: float = 60) -> None:
+    """Until `workers` workers are connected to Redis (waiting for a run)."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while len(client.client_list()) < workers + 1:  # and this client
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.05)
+
+
 def snapshot(db) -> set[tuple]:
     return {
         (r["url"], r["site"], r["title"], r["published"], r["raw_text"], r["text"])
@@ -77,6 +88,14 @@ def requested(running, since: int) -> list[tuple[str, str]]:
 def load(url: str) -> dict[str, int]:
     client = redis.Redis.from_url(url)
     return {k.decode(): int(v) for k, v in client.hgetall("crosspost:load").items()}
+
+
+@pytest.fixture(scope="module")
+def sample_web():
+    """The sample web at its smallest (12 pieces, 47 articles): every case here shows on it, and
+    a crawl by three processes takes seconds."""
+    with serve(build_web(pieces=12)) as running:
+        yield running.web, running
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +117,11 @@ def test_a_writer_and_two_workers_store_what_one_process_stores(
     truth = running.truth
     db = tmp_path / "shared.db"
     since = len(running.requests)
-    processes = [writer(running, sites, db, redis_url)]
-    processes += [worker(running, sites, redis_url, f"worker-{n}") for n in (1, 2)]
-    outputs = [finished(process) for process in processes]
+    # The workers first: they wait for the writer's run, and take part from its start.
+    processes = [worker(running, sites, redis_url, f"worker-{n}") for n in (1, 2)]
+    wait_until_waiting(redis_url, 2)
+    processes.append(writer(running, sites, db, redis_url))
+    outputs = [finished(process) for process in reversed(processes)]
 
     assert snapshot(db) == alone
     assert len(alone) == len(truth.articles())
@@ -148,8 +169,9 @@ def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
     delay = 0.12
     polite = ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "DOWNLOAD_DELAY_JITTER=0"]
     try:
-        processes = [writer(running, sites, tmp_path / "polite.db", redis_url, *polite)]
-        processes += [worker(running, sites, redis_url, f"w{n}", *polite) for n in (1, 2)]
+        processes = [worker(running, sites, redis_url, f"w{n}", *polite) for n in (1, 2)]
+        wait_until_waiting(redis_url, 2)
+        processes.append(writer(running, sites, tmp_path / "polite.db", redis_url, *polite))
         for process in processes:
             finished(process)
     finally:
@@ -175,7 +197,7 @@ def test_kill_9_of_a_worker_midway_loses_no_page(sample_web, one_process, redis_
     victim = worker(running, sites, redis_url, "victim", *SLOW)
     other = worker(running, sites, redis_url, "other", *SLOW)
     deadline = time.monotonic() + 60
-    while load(redis_url).get("victim", 0) < 25 and time.monotonic() < deadline:
+    while load(redis_url).get("victim", 0) < 15 and time.monotonic() < deadline:
         assert victim.poll() is None, "the worker ended before it could be killed"
         time.sleep(0.05)
     held = redis.Redis.from_url(redis_url).hlen("crosspost:leased")
@@ -224,10 +246,7 @@ def _stored(db) -> int:
 
 
 def test_a_second_distributed_run_requests_only_the_new_articles(redis_url, tmp_path):
-    from crosspost.demo.server import serve
-    from crosspost.demo.web import build_web
-
-    web = build_web()
+    web = build_web(pieces=12)
     earlier = web.end - timedelta(days=6)
     with serve(web, now=earlier) as running:
         truth = running.truth
@@ -263,7 +282,6 @@ def test_redis_unreachable_is_one_line_and_exit_2(sample_web, tmp_path):
     nowhere = "redis://127.0.0.1:1/0"
     for args in (
         ["crawl", str(sites), "--db", str(tmp_path / "x.db"), "--frontier", nowhere],
-        ["worker", str(sites), "--frontier", nowhere],
         ["worker", str(sites), "--frontier", "http://127.0.0.1:6379/"],
     ):
         result = crosspost(*args)
