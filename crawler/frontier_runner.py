@@ -65,10 +65,13 @@ def run_frontier_crawl(
 
     quiet = {"LOG_LEVEL": "INFO" if verbose else "WARNING", "LOG_INSTALL_ROOT_HANDLER": False}
     settings = crawl_settings(str(store.path) if store else "", quiet | (overrides or {}))
+    lease_seconds = settings.getfloat("CROSSPOST_LEASE_SECONDS")
+    if lease_seconds < 1:
+        raise InputError("setting CROSSPOST_LEASE_SECONDS must be 1 or more (seconds)")
     client = connect(frontier_url)
     frontier = Frontier(
         client,
-        lease_seconds=settings.getfloat("CROSSPOST_LEASE_SECONDS", 60.0),
+        lease_seconds=lease_seconds,
         name=settings.get("CROSSPOST_PROCESS_NAME", ""),
     )
     settings.setdict(frontier_settings(frontier_url, frontier, settings), priority="cmdline")

@@ -48,6 +48,10 @@ CROSSPOST_PROGRESS = True
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_FORMATTER = "crawler.logformatter.QuietDrops"
+# A distributed crawl (--frontier): how long a request taken from the shared queue stays with a
+# process that stops renewing it (it dies) before it goes back, and this process's name there.
+CROSSPOST_LEASE_SECONDS = 60.0
+CROSSPOST_PROCESS_NAME = ""
 # Worker processes that extract pages while the crawl goes on (empty: one per core; 0: none).
 CROSSPOST_EXTRACT_WORKERS = ""
 # Scrapy runs this many item/request outputs of one callback at once; our pipeline is the only

@@ -283,6 +283,7 @@ def test_redis_unreachable_is_one_line_and_exit_2(sample_web, tmp_path):
     for args in (
         ["crawl", str(sites), "--db", str(tmp_path / "x.db"), "--frontier", nowhere],
         ["worker", str(sites), "--frontier", "http://127.0.0.1:6379/"],
+        ["worker", str(sites), "--frontier", nowhere, "-s", "CROSSPOST_LEASE_SECONDS=0"],
     ):
         result = crosspost(*args)
         assert result.returncode == 2, result.stderr
