@@ -44,7 +44,7 @@ from typing import Any
 
 import networkx as nx
 
-from .credits import FIRST_PUBLISHED_ELSEWHERE
+from .credits import FIRST_PUBLISHED_ELSEWHERE, READ_ON_ELSEWHERE
 from .urls import clean_url, site_id
 
 EXCERPT = "excerpt"
@@ -72,7 +72,8 @@ CREDIT_LINE = re.compile(
     r"^\W*(?:the original source of|(?:originally|first) (?:published|posted|appeared)|"
     r"(?:this \w+ (?:was |is )?)?republished (?:from|with)|source\b|via\b|h/t\b|"
     r"(?:continue|keep) reading|read the (?:full|whole|rest|original)|"
-    rf"(?:quelle|fuente|fonte|bron)\s*:|(?:\w+\s+){{0,4}}(?:{FIRST_PUBLISHED_ELSEWHERE}))",
+    rf"(?:quelle|fuente|fonte|bron)\s*:|(?:\w+\s+){{0,4}}(?:{FIRST_PUBLISHED_ELSEWHERE})"
+    rf"|{READ_ON_ELSEWHERE})",
     re.IGNORECASE,
 )
 # Lines shorter than this (in words) are too generic to count as a lineage edit.
