@@ -18,7 +18,8 @@ source), so `trace` weighs the pages' own evidence first, strongest first:
    piece is at home, which a copy of a copy keeps, so it says less about the page it came
    through than a carried footer or a shared edit.
 6. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
-   origin.
+   origin (``earliest-published:sole-candidate``, with a high confidence, where every other
+   member is dated definitely after the copy, so that only the origin can be its source).
 
 The origin is the earliest member that no evidence (tiers 1-3 and 5) gives an in-cluster parent;
 a member whose site's role is "aggregator" is the origin only when every such member is one.
@@ -65,6 +66,8 @@ CONFIDENCE = {
     "carried-boilerplate": 0.7,
     "text-lineage": 0.5,
     "earliest-published": 0.35,
+    # No page evidence, but every other member is dated after the copy: only the origin is left.
+    "sole-candidate": 0.9,
     "earliest-fetched": 0.2,
 }
 # A stripped block that credits a source rather than belonging to it ("Source: X", "via X").
@@ -594,6 +597,9 @@ def _lineage_claims(
 
 
 def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) -> list[_Claim]:
+    """The origin as the source of a copy no page evidence places. Where the origin is the only
+    member the copy's date leaves possible as its source (every other one is definitely later),
+    that is all but certain ("...:sole-candidate"); otherwise a guess from time."""
     claims = []
     origin_time = times.published[origin_id]
     for i in members:
@@ -603,7 +609,15 @@ def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) ->
             evidence = "earliest-published"
         else:
             evidence = "earliest-fetched"
-        claims.append(_Claim(origin_id, i, TIME, CONFIDENCE[evidence], evidence))
+        confidence = CONFIDENCE[evidence]
+        possible = [
+            j
+            for j in members
+            if j != i and not definitely_before(times.published[i], times.published[j])
+        ]
+        if possible == [origin_id] and evidence == "earliest-published":
+            evidence, confidence = f"{evidence}:sole-candidate", CONFIDENCE["sole-candidate"]
+        claims.append(_Claim(origin_id, i, TIME, confidence, evidence))
     return claims
 
 
