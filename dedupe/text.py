@@ -24,6 +24,7 @@ from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
+from .body import tidy
 from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
@@ -263,6 +264,7 @@ def _parse(text: str) -> lxml.html.HtmlElement:
         raise NotAnArticle("not-html", f"cannot parse as HTML: {err}") from err
     for bad in tree.xpath("//script[not(@type='application/ld+json')]|//style|//noscript"):
         bad.drop_tree()
+    tidy(tree)
     for thread in _COMMENT_THREADS(tree):
         thread.drop_tree()
     body = tree.find("body")
