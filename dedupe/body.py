@@ -6,12 +6,32 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
+import trafilatura
+
+from .urls import site_id
 
 _WORD = re.compile(r"\w+")
+# Below this many words the fast pass may have missed the body: run trafilatura's fallbacks too.
+_FAST_ENOUGH_WORDS = 150
+# A line trafilatura's default mode adds inside the precise text is left out when more than this
+# share of its word 4-grams is there already (a teaser repeating the story) ...
+_MAX_REPEATED_SHARE = 0.5
+# ... or when it is shouted: a line this long in capitals is a call to click, not a heading.
+_SHOUTED_LETTERS = 12
+_SHOUTED_SHARE = 0.8
+# ... or when the page shows it as a link (see _link_lines).
+_BLOCK_TAGS = ("p", "div", "li", "td", "dd", "dt", "blockquote", "figcaption", "span", "a")
+_BLOCK_TAGS += ("h2", "h3", "h4", "h5", "h6", "strong", "b", "em")
+_SUBHEADS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_MIN_LINKED_SHARE = 0.5
+_FEW_WORDS = 5
 
 # Posts quoted from social networks: their markup carries the quote, but their wrappers' classes
 # ("social-embed", "embed-twitter") read to trafilatura as share buttons.
@@ -64,3 +84,104 @@ def _linked_share(element: lxml.html.HtmlElement) -> float:
     total = len(_squash(element.text_content()))
     linked = sum(len(_squash(a.text_content())) for a in element.iter("a"))
     return linked / total if total else 0.0
+
+
+def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The body, one block per line: trafilatura's precise text, its holes filled.
+
+    Precision mode finds where the article starts and ends, but inside it drops subheads, list
+    items and short lines that the default mode keeps. The default mode's lines are taken only
+    where they fall between two lines of the precise text, and only when they are new text, not
+    shouted, and not the text of a link to another page of the same site (a teaser).
+    """
+    precise = ""
+    for fast in (True, False):
+        precise = _trafilatura(tree, url, fast=fast, favor_precision=True)
+        if len(_WORD.findall(precise)) >= _FAST_ENOUGH_WORDS:
+            break
+    if not precise:
+        return precise
+    return _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str, **options) -> str:
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        **options,
+    )
+    return _blocks(doc.text if doc is not None else "")
+
+
+def _blocks(text: str) -> str:
+    """One stripped, non-empty block per line."""
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def _fill_holes(precise: str, fuller: str, tree: lxml.html.HtmlElement, url: str) -> str:
+    kept, more = precise.split("\n"), fuller.split("\n")
+    matcher = difflib.SequenceMatcher(None, kept, more, autojunk=False)
+    kept_grams = _grams(precise)
+    holes: list[tuple[int, list[str]]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("insert", "replace") and i1 > 0 and i2 < len(kept):
+            new = [line for line in more[j1:j2] if _is_new_prose(line, kept_grams)]
+            if new:
+                holes.append((i2, new))
+    if not holes:
+        return precise
+    linky = _link_lines(tree, url, {_squash_words(line) for _, new in holes for line in new})
+    out, start = [], 0
+    for end, new in holes:
+        out += kept[start:end]  # every line of the precise text stays, in its place
+        out += [line for line in new if _squash_words(line) not in linky]
+        start = end
+    return "\n".join(out + kept[start:])
+
+
+def _is_new_prose(line: str, kept_grams: Counter) -> bool:
+    """Not empty, not shouted, not mostly a repeat of the precise text."""
+    text = line.removeprefix("- ")
+    if not _WORD.search(text):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) > _SHOUTED_SHARE * len(letters)
+    if shouted and len(letters) >= _SHOUTED_LETTERS:
+        return False
+    grams = _grams(text)
+    repeated = sum((grams & kept_grams).values())
+    return repeated <= _MAX_REPEATED_SHARE * sum(grams.values())
+
+
+def _grams(text: str, n: int = 4) -> Counter:
+    words = _WORD.findall(text.lower())
+    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)))
+
+
+def _squash_words(text: str) -> str:
+    return "".join(_WORD.findall(text.lower()))
+
+
+def _link_lines(tree: lxml.html.HtmlElement, url: str, lines: set[str]) -> set[str]:
+    """Those of `lines` that the page shows as links, not text: a block (not a subhead) mostly
+    made of links to its own site (a teaser), or of a few words and mostly links (a credit, a
+    crumb)."""
+    site, seen, linky = site_id(url), set(), set()
+    for block in tree.iter(*_BLOCK_TAGS):
+        key = _squash_words(block.text_content())
+        if key not in lines or key in seen:
+            continue
+        seen.add(key)  # the outermost block holding just this text decides
+        if block.tag in _SUBHEADS:
+            continue
+        inside = list(block.iterancestors("a"))
+        if not inside and _linked_share(block) < _MIN_LINKED_SHARE:
+            continue
+        links = inside or list(block.iter("a"))
+        own_site = any(site_id(urljoin(url, (a.get("href") or "").strip())) == site for a in links)
+        if own_site or len(_WORD.findall(block.text_content())) < _FEW_WORDS:
+            linky.add(key)
+    return linky

@@ -19,12 +19,11 @@ from urllib.parse import urljoin, urlsplit
 import extruct
 import lxml.etree
 import lxml.html
-import trafilatura
 from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from .body import tidy
+from .body import main_text, tidy
 from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
@@ -145,8 +144,6 @@ _WORD = re.compile(r"\w+")
 _MIN_PARAGRAPH_WORDS = 8
 # Fewer words than this is a menu or a stub, not text; the crawler applies its own, higher bars.
 MIN_WORDS = 5
-# Below this many words the fast pass may have missed the body: run trafilatura's fallbacks too.
-_FAST_ENOUGH_WORDS = 150
 # The headline is looked for among this many first blocks of the main text.
 _HEADLINE_LINES = 3
 
@@ -168,7 +165,7 @@ def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[
     metas = _meta_map(tree)
 
     title = _title(tree, article_ld, metas, page_site)
-    raw_text = _drop_headline(_main_text(tree, url), tree, title)
+    raw_text = _drop_headline(main_text(tree, url), tree, title)
     if len(_WORD.findall(raw_text)) < MIN_WORDS:
         raise NotAnArticle(
             "no-main-text", "no article text found; is this a listing or an app page?"
@@ -273,25 +270,6 @@ def _parse(text: str) -> lxml.html.HtmlElement:
     return tree
 
 
-def _main_text(tree: lxml.html.HtmlElement, url: str) -> str:
-    """trafilatura's main text, precision-oriented; its slower fallbacks run only on thin results."""
-    text = ""
-    for fast in (True, False):
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            fast=fast,
-            favor_precision=True,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=False,
-        )
-        text = _blocks(doc.text if doc is not None else "")
-        if len(_WORD.findall(text)) >= _FAST_ENOUGH_WORDS:
-            break
-    return text
-
-
 def _drop_headline(text: str, tree: lxml.html.HtmlElement, title: str | None) -> str:
     """Text without the headline: trafilatura keeps an <h1>/<h2> title that sits in the article."""
     heads = {_compact(title or "")} | {_compact(_text(h)) for h in tree.iter("h1")}
@@ -299,11 +277,6 @@ def _drop_headline(text: str, tree: lxml.html.HtmlElement, title: str | None) ->
     lines = text.split("\n")
     top = [line for line in lines[:_HEADLINE_LINES] if _compact(line) not in heads]
     return "\n".join(top + lines[_HEADLINE_LINES:])
-
-
-def _blocks(text: str) -> str:
-    """One stripped, non-empty block per line."""
-    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 # -- structured data and meta tags ---------------------------------------------------------------

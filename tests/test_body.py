@@ -1,0 +1,78 @@
+"""The body chooser (dedupe/body.py): markup fixes and the precise text's holes filled."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from dedupe.body import _fill_holes, main_text, tidy
+
+URL = "https://saltmarsh-gazette.example/news/2026/04/07/tide-gauge"
+PRECISE = "\n".join(
+    [
+        "The old tide gauge on the east pier was read by hand every morning for ninety years.",
+        "Its last reader, a retired pilot, kept the readings in pencil in a row of ledgers.",
+        "The council has now given the ledgers to the county archive, where they will be scanned.",
+    ]
+)
+
+
+def _page(links: str = "") -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(f"<html><body><article>{links}</article></body></html>")
+
+
+def test_lines_between_precise_lines_are_added_in_place():
+    fuller = PRECISE.replace("\nIts last", "\nHow the gauge worked\nIts last")
+    got = _fill_holes(PRECISE, fuller, _page(), URL).split("\n")
+    assert got[1] == "How the gauge worked"
+    assert len(got) == 4
+
+
+def test_lines_before_or_after_the_precise_text_are_not_added():
+    fuller = f"Most read this week\n{PRECISE}\nMore stories from the harbour"
+    assert _fill_holes(PRECISE, fuller, _page(), URL) == PRECISE
+
+
+def test_shouted_repeated_and_teaser_lines_are_not_added():
+    fuller = PRECISE.replace(
+        "\nIts last",
+        "\nSIGN UP FOR THE MORNING TIDE NEWSLETTER"
+        "\nThe old tide gauge on the east pier was read by hand every morning"
+        "\nPier cafe reopens after the winter storms"
+        "\nIts last",
+    )
+    teaser = '<a href="/news/2026/04/01/pier-cafe">Pier cafe reopens after the winter storms</a>'
+    assert _fill_holes(PRECISE, fuller, _page(teaser), URL) == PRECISE
+
+
+def test_a_link_to_another_site_is_not_a_teaser():
+    fuller = PRECISE.replace("\nIts last", "\nTide Tables of the East Coast\nIts last")
+    elsewhere = '<a href="https://books.example/tide-tables">Tide Tables of the East Coast</a>'
+    assert "Tide Tables of the East Coast" in _fill_holes(PRECISE, fuller, _page(elsewhere), URL)
+
+
+def test_tidy_keeps_the_words_after_a_comment_and_drops_only_the_card():
+    tree = lxml.html.document_fromstring(
+        "<html><body><p>Gauge read for<!-- --> ninety years by <span class='who'>"
+        "<a href='/people/ada'>Ada Penrose</a><span class='card'><a href='/a'>One story</a> "
+        "<a href='/b'>Two stories</a> <a href='/c'>Three stories</a></span></span>, a pilot.</p>"
+        "</body></html>"
+    )
+    tidy(tree)
+    assert (
+        tree.find(".//p").text_content() == "Gauge read for ninety years by Ada Penrose, a pilot."
+    )
+
+
+def test_main_text_of_a_page_with_no_text_is_empty():
+    assert main_text(_page(), URL) == ""
+
+
+def test_a_short_credit_link_is_not_added_but_a_linked_subhead_is():
+    fuller = PRECISE.replace("\nIts last", "\nvia Harbour Wire\nThe Ledgers of Pier Four\nIts last")
+    page = _page(
+        "<p>via <a href='https://harbour-wire.example/'>Harbour Wire</a></p>"
+        "<h3><a href='/news/2026/03/30/ledgers'>The Ledgers of Pier Four</a></h3>"
+    )
+    got = _fill_holes(PRECISE, fuller, page, URL).split("\n")
+    assert "via Harbour Wire" not in got
+    assert got[1] == "The Ledgers of Pier Four"
