@@ -44,6 +44,19 @@ _EMBEDDED_POSTS = lxml.etree.XPath(
 # page's stylesheet, it is nothing but links, nested in the prose.
 _INLINE_CARDS = lxml.etree.XPath("//p//*[self::span or self::div][count(.//a) >= 3]")
 _MIN_CARD_LINKED_SHARE = 0.8
+# Inline markup in a paragraph whose class names say it is not the sentence's words.
+_NOT_PROSE = re.compile(
+    r"caption|credit|hidden|sr-only|visually|screen-?reader|photo|image|media", re.I
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
+_INLINE_IN_CJK = lxml.etree.XPath(
+    "//body//*[self::a or self::span or self::em or self::strong or self::b or self::i"
+    " or self::code or self::mark]"
+)
+_INLINE_IN_PARAGRAPHS = lxml.etree.XPath(
+    "//p//*[self::span or self::a or self::em or self::strong or self::b or self::i][@class or @id]"
+)
 
 
 def tidy(tree: lxml.html.HtmlElement) -> None:
@@ -53,9 +66,41 @@ def tidy(tree: lxml.html.HtmlElement) -> None:
     lxml.etree.strip_tags(tree, lxml.etree.Comment)
     for post in _EMBEDDED_POSTS(tree):
         _unmark_wrappers(post)
+    for inline in _INLINE_IN_PARAGRAPHS(tree):
+        if not _NOT_PROSE.search(f"{inline.get('class', '')} {inline.get('id', '')}"):
+            inline.attrib.pop("class", None)  # a link in a sentence is part of the sentence
+            inline.attrib.pop("id", None)
+    if any(_CJK.search(text) for text in tree.itertext()):
+        for inline in _INLINE_IN_CJK(tree):
+            _space_from_cjk(inline)
     for card in reversed(_INLINE_CARDS(tree)):  # innermost first: the name link stays
         if _is_card(card):
             card.drop_tree()  # keeps the card's tail: the sentence goes on after it
+
+
+def _space_from_cjk(inline: lxml.html.HtmlElement) -> None:
+    """A space where markup puts Latin letters or digits against Chinese, Japanese or Korean
+    (the usual typesetting; without it, the words run into one token for every word counter)."""
+    words = inline.text_content()
+    if not words.strip():
+        return
+    previous, parent = inline.getprevious(), inline.getparent()
+    before = (previous.tail if previous is not None else parent.text) or ""
+    if before and _mixes(before[-1], words[0]):
+        if previous is not None:
+            previous.tail = before + " "
+        else:
+            parent.text = before + " "
+    after = inline.tail or ""
+    if after and _mixes(words[-1], after[0]):
+        inline.tail = " " + after
+
+
+def _mixes(left: str, right: str) -> bool:
+    return bool(
+        (_CJK.match(left) and _LATIN_OR_DIGIT.match(right))
+        or (_LATIN_OR_DIGIT.match(left) and _CJK.match(right))
+    )
 
 
 def _unmark_wrappers(post: lxml.html.HtmlElement) -> None:

@@ -76,3 +76,12 @@ def test_a_short_credit_link_is_not_added_but_a_linked_subhead_is():
     got = _fill_holes(PRECISE, fuller, page, URL).split("\n")
     assert "via Harbour Wire" not in got
     assert got[1] == "The Ledgers of Pier Four"
+
+
+def test_tidy_spaces_latin_from_cjk_at_markup_only():
+    tree = lxml.html.document_fromstring(
+        "<html><body><p>最近は<a href='/r'>Reader</a>を使い、<a href='/s'>設定</a>も変えたKindle版です。"
+        "</p></body></html>"
+    )
+    tidy(tree)
+    assert tree.find(".//p").text_content() == "最近は Reader を使い、設定も変えたKindle版です。"
