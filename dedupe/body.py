@@ -70,7 +70,7 @@ def tidy(tree: lxml.html.HtmlElement) -> None:
         if not _NOT_PROSE.search(f"{inline.get('class', '')} {inline.get('id', '')}"):
             inline.attrib.pop("class", None)  # a link in a sentence is part of the sentence
             inline.attrib.pop("id", None)
-    if any(_CJK.search(text) for text in tree.itertext()):
+    if _CJK.search(tree.xpath("string(/html/body)")):
         for inline in _INLINE_IN_CJK(tree):
             _space_from_cjk(inline)
     for card in reversed(_INLINE_CARDS(tree)):  # innermost first: the name link stays
