@@ -20,6 +20,10 @@ from .urls import site_id
 _WORD = re.compile(r"\w+")
 # Below this many words the fast pass may have missed the body: run trafilatura's fallbacks too.
 _FAST_ENOUGH_WORDS = 150
+# The JSON-LD articleBody replaces the text found when the text has under this share of its
+# words, and both the text found and the page's visible text hold this share of its 4-grams.
+_DECLARED_MUCH_LONGER = 0.6
+_DECLARED_AGREES = 0.8
 # A line trafilatura's default mode adds inside the precise text is left out when more than this
 # share of its word 4-grams is there already (a teaser repeating the story) ...
 _MAX_REPEATED_SHARE = 0.5
@@ -147,6 +151,29 @@ def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
     if not precise:
         return precise
     return _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
+
+
+def declared_body(text: str, declared: object, tree: lxml.html.HtmlElement) -> str:
+    """The JSON-LD articleBody instead of `text` when the evidence says trafilatura lost most of
+    the body: the declared body is much longer, holds what was found, and is what the page shows
+    (not a teaser, nor text kept behind a paywall)."""
+    if not isinstance(declared, str) or not declared.strip():
+        return text
+    body = _blocks(declared)
+    body_grams = _grams(body)
+    if len(_WORD.findall(text)) >= _DECLARED_MUCH_LONGER * len(_WORD.findall(body)):
+        return text
+    if _share_in(_grams(text), body_grams) < _DECLARED_AGREES:
+        return text
+    shown = " ".join(tree.xpath("//body//text()[not(ancestor::script)]"))
+    if _share_in(body_grams, _grams(shown)) < _DECLARED_AGREES:
+        return text
+    return body
+
+
+def _share_in(grams: Counter, other: Counter) -> float:
+    total = sum(grams.values())
+    return sum((grams & other).values()) / total if total else 0.0
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, **options) -> str:

@@ -23,7 +23,7 @@ from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from .body import main_text, tidy
+from .body import declared_body, main_text, tidy
 from .credits import FIRST_PUBLISHED_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
@@ -166,7 +166,8 @@ def extract(html: str | bytes, url: str, *, max_bytes: int = 5_000_000) -> dict[
     metas = _meta_map(tree)
 
     title = _title(tree, article_ld, metas, page_site)
-    raw_text = _drop_headline(main_text(tree, url), tree, title)
+    found = declared_body(main_text(tree, url), article_ld.get("articleBody"), tree)
+    raw_text = _drop_headline(found, tree, title)
     if len(_WORD.findall(raw_text)) < MIN_WORDS:
         raise NotAnArticle(
             "no-main-text", "no article text found; is this a listing or an app page?"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from dedupe.body import _fill_holes, main_text, tidy
+from dedupe.body import _fill_holes, declared_body, main_text, tidy
 
 URL = "https://saltmarsh-gazette.example/news/2026/04/07/tide-gauge"
 PRECISE = "\n".join(
@@ -85,3 +85,43 @@ def test_tidy_spaces_latin_from_cjk_at_markup_only():
     )
     tidy(tree)
     assert tree.find(".//p").text_content() == "最近は Reader を使い、設定も変えたKindle版です。"
+
+
+FULL = (
+    PRECISE
+    + "\n"
+    + "\n".join(
+        [
+            "Each ledger holds a year of readings, with the weather noted in the margin beside each tide.",
+            "Archivists say the pencil has lasted better than the ink of the harbour's older books.",
+            "Volunteers will check the scanned pages against the originals over the coming winter.",
+            "The readings will then be published so that anyone can compare them with modern gauges.",
+        ]
+    )
+)
+
+
+def _showing(text: str) -> lxml.html.HtmlElement:
+    paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n"))
+    return lxml.html.document_fromstring(
+        f"<html><body><article>{paragraphs}</article></body></html>"
+    )
+
+
+def test_the_declared_body_replaces_a_text_that_lost_most_of_it():
+    found = PRECISE.split("\n")[0]
+    assert declared_body(found, FULL, _showing(FULL)) == FULL
+
+
+def test_the_declared_body_is_not_taken_when_the_page_does_not_show_it():
+    found = PRECISE.split("\n")[0]
+    assert declared_body(found, FULL, _showing(found)) == found  # behind a paywall, say
+
+
+def test_the_declared_body_is_not_taken_when_it_does_not_hold_the_text_found():
+    found = "A different story about the lifeboat station and its new slipway, opened on Friday."
+    assert declared_body(found, FULL, _showing(FULL + "\n" + found)) == found
+
+
+def test_the_text_found_stays_when_it_is_about_as_long():
+    assert declared_body(PRECISE, PRECISE + " Also a line.", _showing(PRECISE)) == PRECISE
