@@ -36,6 +36,8 @@ _BLOCK_TAGS += ("h2", "h3", "h4", "h5", "h6", "strong", "b", "em")
 _SUBHEADS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _MIN_LINKED_SHARE = 0.5
 _FEW_WORDS = 5
+# A list of other stories: lines of at most this many words, each a link to the same site.
+_HEADLINE_WORDS = 16
 
 # Posts quoted from social networks: their markup carries the quote, but their wrappers' classes
 # ("social-embed", "embed-twitter") read to trafilatura as share buttons.
@@ -136,12 +138,13 @@ def _linked_share(element: lxml.html.HtmlElement) -> float:
 
 
 def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
-    """The body, one block per line: trafilatura's precise text, its holes filled.
+    """The body, one block per line: trafilatura's precise text, its holes filled, without lists
+    of other stories.
 
     Precision mode finds where the article starts and ends, but inside it drops subheads, list
     items and short lines that the default mode keeps. The default mode's lines are taken only
     where they fall between two lines of the precise text, and only when they are new text, not
-    shouted, and not the text of a link to another page of the same site (a teaser).
+    shouted, and not shown as a link (a teaser to the same site, a short credit).
     """
     precise = ""
     for fast in (True, False):
@@ -150,7 +153,39 @@ def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
             break
     if not precise:
         return precise
-    return _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
+    text = _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
+    return _without_teaser_lists(text, tree, url)
+
+
+def _without_teaser_lists(text: str, tree: lxml.html.HtmlElement, url: str) -> str:
+    """The text without its lists of other stories: two or more lines in a row, each a headline's
+    length and each the text of a link to another page of the same site."""
+    lines = text.split("\n")
+    teasers = _same_site_link_texts(tree, url)
+    flags = [
+        len(_WORD.findall(line)) <= _HEADLINE_WORDS
+        and _squash_words(line.removeprefix("- ")) in teasers
+        for line in lines
+    ]
+    keep, start = [], 0
+    while start < len(lines):
+        end = start + 1
+        while end < len(lines) and flags[end] == flags[start]:
+            end += 1
+        if not (flags[start] and end - start >= 2):
+            keep += lines[start:end]
+        start = end
+    return "\n".join(keep)
+
+
+def _same_site_link_texts(tree: lxml.html.HtmlElement, url: str) -> set[str]:
+    site, texts = site_id(url), set()
+    for a in tree.iter("a"):
+        href = urljoin(url, (a.get("href") or "").strip())
+        if href.startswith(("http://", "https://")) and site_id(href) == site:
+            texts.add(_squash_words(a.text_content()))
+    texts.discard("")
+    return texts
 
 
 def declared_body(text: str, declared: object, tree: lxml.html.HtmlElement) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from dedupe.body import _fill_holes, declared_body, main_text, tidy
+from dedupe.body import _fill_holes, _without_teaser_lists, declared_body, main_text, tidy
 
 URL = "https://saltmarsh-gazette.example/news/2026/04/07/tide-gauge"
 PRECISE = "\n".join(
@@ -125,3 +125,25 @@ def test_the_declared_body_is_not_taken_when_it_does_not_hold_the_text_found():
 
 def test_the_text_found_stays_when_it_is_about_as_long():
     assert declared_body(PRECISE, PRECISE + " Also a line.", _showing(PRECISE)) == PRECISE
+
+
+def test_a_list_of_other_stories_goes_but_one_link_line_or_long_linked_summaries_stay():
+    headlines = ["Pier cafe reopens after the storms", "Lifeboat crew honoured at county show"]
+    summaries = [
+        "The harbour board has agreed to repair the east pier before the summer, at a cost the "
+        "council says it can meet from reserves without raising the mooring fees",
+        "Volunteers counted more seals on the sandbank this year than in any year since the count "
+        "began, and say the new quiet zone for boats is the likely reason",
+    ]
+    links = "".join(
+        f"<a href='/news/2026/04/0{n}/story'>{text}</a>"
+        for n, text in enumerate(headlines + summaries + ["Tide tables"])
+    )
+    page = _page(links)
+    lines = PRECISE.split("\n")
+    with_list = "\n".join([lines[0], *headlines, *lines[1:]])
+    assert _without_teaser_lists(with_list, page, URL) == PRECISE
+    one = "\n".join([lines[0], "Tide tables", *lines[1:]])
+    assert _without_teaser_lists(one, page, URL) == one
+    summarised = "\n".join([*[f"- {s}" for s in summaries], PRECISE])
+    assert _without_teaser_lists(summarised, page, URL) == summarised
