@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -161,12 +160,16 @@ def _without_teaser_lists(text: str, tree: lxml.html.HtmlElement, url: str) -> s
     """The text without its lists of other stories: two or more lines in a row, each a headline's
     length and each the text of a link to another page of the same site."""
     lines = text.split("\n")
-    teasers = _same_site_link_texts(tree, url)
-    flags = [
-        len(_WORD.findall(line)) <= _HEADLINE_WORDS
-        and _squash_words(line.removeprefix("- ")) in teasers
+    short = [
+        _squash_words(line.removeprefix("- "))
+        if len(_WORD.findall(line)) <= _HEADLINE_WORDS
+        else ""
         for line in lines
     ]
+    if not any(a and b for a, b in zip(short, short[1:], strict=False)):
+        return text  # no two short lines in a row: no list to look for
+    teasers = _same_site_link_texts(tree, url, set(short) - {""})
+    flags = [key in teasers for key in short]
     keep, start = [], 0
     while start < len(lines):
         end = start + 1
@@ -178,14 +181,21 @@ def _without_teaser_lists(text: str, tree: lxml.html.HtmlElement, url: str) -> s
     return "\n".join(keep)
 
 
-def _same_site_link_texts(tree: lxml.html.HtmlElement, url: str) -> set[str]:
-    site, texts = site_id(url), set()
+def _same_site_link_texts(tree: lxml.html.HtmlElement, url: str, wanted: set[str]) -> set[str]:
+    """Those of `wanted` (squashed texts) that are the text of a link to the page's own site."""
+    site, found = site_id(url), set()
     for a in tree.iter("a"):
-        href = urljoin(url, (a.get("href") or "").strip())
-        if href.startswith(("http://", "https://")) and site_id(href) == site:
-            texts.add(_squash_words(a.text_content()))
-    texts.discard("")
-    return texts
+        key = _squash_words(a.text_content())
+        if key in wanted and key not in found and _same_site(a.get("href") or "", site):
+            found.add(key)
+    return found
+
+
+def _same_site(href: str, site: str) -> bool:
+    href = href.strip()
+    if href.startswith(("http://", "https://", "//")):
+        return site_id(href if href[0] != "/" else f"http:{href}") == site
+    return bool(href) and not href.startswith(("#", "mailto:", "javascript:", "tel:"))
 
 
 def declared_body(text: str, declared: object, tree: lxml.html.HtmlElement) -> str:
@@ -288,7 +298,7 @@ def _link_lines(tree: lxml.html.HtmlElement, url: str, lines: set[str]) -> set[s
         if not inside and _linked_share(block) < _MIN_LINKED_SHARE:
             continue
         links = inside or list(block.iter("a"))
-        own_site = any(site_id(urljoin(url, (a.get("href") or "").strip())) == site for a in links)
+        own_site = any(_same_site(a.get("href") or "", site) for a in links)
         if own_site or len(_WORD.findall(block.text_content())) < _FEW_WORDS:
             linky.add(key)
     return linky
