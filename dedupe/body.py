@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 import lxml.etree
 import lxml.html
@@ -35,6 +36,7 @@ _BLOCK_TAGS += ("h2", "h3", "h4", "h5", "h6", "strong", "b", "em")
 _SUBHEADS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _MIN_LINKED_SHARE = 0.5
 _FEW_WORDS = 5
+_TEXT_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd", "dt", "figcaption")
 # A list of other stories: lines of at most this many words, each a link to the same site.
 _HEADLINE_WORDS = 16
 
@@ -152,8 +154,31 @@ def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
             break
     if not precise:
         return precise
-    text = _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
+    text = precise
+    if not _all_blocks_kept(precise, tree):
+        text = _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
     return _without_teaser_lists(text, tree, url)
+
+
+def _all_blocks_kept(text: str, tree: lxml.html.HtmlElement) -> bool:
+    """Whether every text block of the page's <article> or <main> that lies between two blocks of
+    the text is in the text already: then the default mode has no hole to fill, and its pass (a
+    third of extraction's time on light pages) is saved."""
+    articles = tree.xpath("//article")
+    regions = articles if len(articles) == 1 else tree.xpath("//main")
+    if len(regions) != 1:
+        return False
+    kept = _squash_words(text)
+    found = [key in kept for key in map(_squash_words, _block_texts(regions[0])) if key]
+    if True not in found:
+        return False
+    first, last = found.index(True), len(found) - found[::-1].index(True)
+    return all(found[first:last])
+
+
+def _block_texts(region: lxml.html.HtmlElement) -> Iterator[str]:
+    for block in region.iter(*_TEXT_BLOCKS):
+        yield block.text_content()
 
 
 def _without_teaser_lists(text: str, tree: lxml.html.HtmlElement, url: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lxml.html
 
 from dedupe.body import _fill_holes, _without_teaser_lists, declared_body, main_text, tidy
+from dedupe.text import _parse
 
 URL = "https://saltmarsh-gazette.example/news/2026/04/07/tide-gauge"
 PRECISE = "\n".join(
@@ -147,3 +150,21 @@ def test_a_list_of_other_stories_goes_but_one_link_line_or_long_linked_summaries
     assert _without_teaser_lists(one, page, URL) == one
     summarised = "\n".join([*[f"- {s}" for s in summaries], PRECISE])
     assert _without_teaser_lists(summarised, page, URL) == summarised
+
+
+def test_the_default_pass_runs_only_when_a_block_between_kept_ones_is_missing(monkeypatch):
+    import dedupe.body as body
+
+    calls = []
+    real = body._trafilatura
+
+    def counting(tree, url, **options):
+        calls.append(options)
+        return real(tree, url, **options)
+
+    monkeypatch.setattr(body, "_trafilatura", counting)
+    pages = Path(__file__).parent / "fixtures" / "pages"
+    for name, passes in (("rendered", 1), ("subheads", 2)):  # subheads: precision drops <h3>s
+        calls.clear()
+        main_text(_parse((pages / f"{name}.html").read_text(encoding="utf-8")), URL)
+        assert len(calls) == passes, name
