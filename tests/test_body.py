@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import lxml.html
+import pytest
 
 from dedupe.body import _fill_holes, _without_teaser_lists, declared_body, main_text, tidy
+from dedupe.ingest import describe_page
 from dedupe.text import _parse
 
 URL = "https://saltmarsh-gazette.example/news/2026/04/07/tide-gauge"
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+# Fixture pages whose truth lists texts the page shows that extraction must leave out (teasers,
+# pop-up cards, lists of other stories: not boilerplate patterns, but not the article either).
+LEAVE_OUT = sorted(
+    p.name.removesuffix(".truth.json")
+    for p in PAGES.glob("*.truth.json")
+    if json.loads(p.read_text(encoding="utf-8")).get("not_text")
+)
 PRECISE = "\n".join(
     [
         "The old tide gauge on the east pier was read by hand every morning for ninety years.",
@@ -163,8 +174,22 @@ def test_the_default_pass_runs_only_when_a_block_between_kept_ones_is_missing(mo
         return real(tree, url, **options)
 
     monkeypatch.setattr(body, "_trafilatura", counting)
-    pages = Path(__file__).parent / "fixtures" / "pages"
     for name, passes in (("rendered", 1), ("subheads", 2)):  # subheads: precision drops <h3>s
         calls.clear()
-        main_text(_parse((pages / f"{name}.html").read_text(encoding="utf-8")), URL)
+        main_text(_parse((PAGES / f"{name}.html").read_text(encoding="utf-8")), URL)
         assert len(calls) == passes, name
+
+
+def test_leave_out_set_is_there():
+    assert len(LEAVE_OUT) >= 6
+
+
+@pytest.mark.parametrize("name", LEAVE_OUT)
+def test_what_the_page_shows_beside_the_article_is_left_out(name):
+    truth = json.loads((PAGES / f"{name}.truth.json").read_text(encoding="utf-8"))
+    got = describe_page((PAGES / f"{name}.html").read_bytes(), truth["url"])
+    for text in truth["not_text"]:
+        assert text not in got["raw_text"], text
+    kept = got["text"].split("\n")
+    for paragraph in truth["body"]:
+        assert paragraph in kept, paragraph
