@@ -1,7 +1,8 @@
 """The article body of a parsed page: markup fixes that trafilatura needs, then its main text.
 
 `tidy(tree)` repairs what makes trafilatura lose or keep the wrong text on real pages, in place;
-`main_text(tree, url)` is the body, one block per line.
+`main_text(tree, url)` is the body, one block per line; `declared_body` weighs it against the
+page's JSON-LD articleBody.
 """
 
 from __future__ import annotations
