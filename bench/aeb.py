@@ -13,6 +13,7 @@ HTML. Scored as the benchmark scores: word 4-gram precision, recall and F1 per p
 accuracy is the share of pages with F1 >= 0.9. Also printed:
 
 - pages per CPU second of each extractor in this process (one core);
+- exit status 1 when crosspost misses a floor (F1 0.98, accuracy 0.95, no page refused);
 - the ten worst pages for crosspost (--show N), with lines it missed and lines it kept extra;
 - metadata agreement: on the pages that declare a headline, an author or a publication date in
   JSON-LD (article nodes) or meta tags (og:title, author, article:published_time), the share where
@@ -47,6 +48,8 @@ from dedupe.ingest import describe_page  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _GOOD_PAGE = 0.9
+# The floors for crosspost on aeb-dev ("done when"); missing one makes the exit status 1.
+FLOORS = {"F1": 0.98, "accuracy": 0.95}
 
 
 def grams(text: str, n: int = 4) -> Counter:
@@ -197,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'extractor':<18}{'F1':>7}{'prec.':>8}{'recall':>8}{'accuracy':>10}{'failed':>8}{'pages/CPU s':>13}"
     )
     scores: dict[str, dict[str, tuple[float, float, float]]] = {}
+    missed: list[str] = []
     for name in runs:
         scores[name] = {
             key: prf(truth[key].get("articleBody", ""), text)
@@ -210,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<18}{mean[2]:>7.3f}{mean[0]:>8.3f}{mean[1]:>8.3f}{good:>10.3f}{failed:>8}"
             f"{len(pages) / cpu[name]:>13.1f}"
         )
+        if name == "crosspost":
+            for figure, value in (("F1", mean[2]), ("accuracy", good)):
+                if value < FLOORS[figure]:
+                    missed.append(f"{figure} {value:.3f} under {FLOORS[figure]}")
+            if failed:
+                missed.append(f"{failed} pages refused")
 
     agree: dict[str, list[bool]] = {"title": [], "author": [], "published": []}
     for key, html in pages.items():
@@ -238,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    missed: {line[:110]}")
         for line in [x for x in got_lines - true_lines if x][:3]:
             print(f"    extra:  {line[:110]}")
-    return 0
+    for line in missed:
+        print(f"FLOOR MISSED: crosspost {line}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
