@@ -234,8 +234,8 @@ def declared_body(text: str, declared: object, tree: lxml.html.HtmlElement) -> s
     body_grams = _grams(body)
     if len(_WORD.findall(text)) >= _DECLARED_MUCH_LONGER * len(_WORD.findall(body)):
         return text
-    if _share_in(_grams(text), body_grams) < _DECLARED_AGREES:
-        return text
+    if _WORD.search(text) and _share_in(_grams(text), body_grams) < _DECLARED_AGREES:
+        return text  # (when nothing was found, there is nothing it must hold)
     shown = " ".join(tree.xpath("//body//text()[not(ancestor::script)]"))
     if _share_in(body_grams, _grams(shown)) < _DECLARED_AGREES:
         return text

@@ -127,6 +127,10 @@ def test_the_declared_body_replaces_a_text_that_lost_most_of_it():
     assert declared_body(found, FULL, _showing(FULL)) == FULL
 
 
+def test_the_declared_body_stands_in_when_nothing_was_found():
+    assert declared_body("", FULL, _showing(FULL)) == FULL
+
+
 def test_the_declared_body_is_not_taken_when_the_page_does_not_show_it():
     found = PRECISE.split("\n")[0]
     assert declared_body(found, FULL, _showing(found)) == found  # behind a paywall, say
