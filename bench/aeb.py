@@ -146,6 +146,11 @@ def _author_name(value) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _line(text: str) -> str:
+    """A line as compared in the listing: spaces collapsed, a list item's "- " left out."""
+    return " ".join(text.split()).removeprefix("- ")
+
+
 def _squash(text: str) -> str:
     return "".join(_TOKEN.findall(text.casefold()))
 
@@ -242,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         text, extra = results["crosspost"][key]
         if "error" in extra:
             print(f"    refused: {extra['error']}")
-        true_lines = {" ".join(x.split()) for x in truth[key].get("articleBody", "").split("\n")}
-        got_lines = {" ".join(x.split()) for x in text.split("\n")}
+        true_lines = {_line(x) for x in truth[key].get("articleBody", "").split("\n")}
+        got_lines = {_line(x) for x in text.split("\n")}
         for line in [x for x in true_lines - got_lines if x][:3]:
             print(f"    missed: {line[:110]}")
         for line in [x for x in got_lines - true_lines if x][:3]:
