@@ -126,6 +126,7 @@ BOILERPLATE = [
     ("Read also: Ferry fares frozen for winter", "related-insert"),
     ("Related: Harbour levy vote set for December", "related-insert"),
     ("READ MORE: The bridge that nobody wanted", "related-insert"),
+    ("SEE MORE: Lifeboat crew called out twice in one night", "related-insert"),
     ("You may also like", "related-insert"),
     ("Advertisement", "advertisement-marker"),
     ("- Advertisement -", "advertisement-marker"),

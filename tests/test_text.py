@@ -423,6 +423,14 @@ def test_a_dateline_in_words_gives_the_time_and_offset_it_shows(lang, dateline, 
             "",
             None,
         ),
+        # A series label holding the site's name is the headline's, not the site's: only the
+        # name after the dash goes.
+        (
+            "<meta property='og:title' content='Tidewater Post Explains: Ferry fares rise "
+            "again - Tidewater Post'>",
+            "",
+            "Tidewater Post Explains: Ferry fares rise again",
+        ),
     ],
 )
 def test_the_title_leaves_out_the_site_name(head, masthead, title):
