@@ -287,6 +287,14 @@ def test_metadata_describes_every_public_table_and_column(db_path, client):
     assert tables["articles"]["fts_table"] == "articles_fts"
 
 
+def test_home_page_describes_the_database_not_files_a_user_lacks(client):
+    html = client("/").text
+    assert "7 articles from 4 sites, 2 clusters of copies and excerpts" in html
+    for absent in ("sites.toml", "DESIGN"):
+        assert absent not in html
+        assert absent not in client("/spread").text
+
+
 def test_new_underscore_tables_are_hidden():
     meta = load_metadata("x", ["articles", "_later_state"])
     assert meta["databases"]["x"]["tables"]["_later_state"] == {"hidden": True}
