@@ -10,4 +10,5 @@ class PageItem(scrapy.Item):
     site = scrapy.Field()  # site id (host)
     status = scrapy.Field()
     html = scrapy.Field()
-    listed_shape = scrapy.Field()  # the URL looks like those the site's feeds/sitemaps list
+    listed_shape = scrapy.Field()
+    warc = scrapy.Field()  # (WARC file name, record id) when the crawl archives (crawler.warc)  # the URL looks like those the site's feeds/sitemaps list

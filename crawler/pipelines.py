@@ -135,6 +135,8 @@ class ArticlePipeline:
             "text": result["text"],
             "word_count": len(result["text"].split()),
         }
+        if item.get("warc"):
+            article["warc_file"], article["warc_record_id"] = item["warc"]
         article_id = self.store.add_article(article, removed=result["removed"])
         if article_id is None:
             self.stats.inc_value("crosspost/dropped/already-stored")
@@ -146,4 +148,4 @@ class ArticlePipeline:
 
 def _meta(item) -> dict:
     """The item without its HTML (kept while a page waits for its decision)."""
-    return {key: item[key] for key in ("url", "site", "status")}
+    return {key: item.get(key) for key in ("url", "site", "status", "warc")}

@@ -79,6 +79,12 @@ settings_option = click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting."
 )
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log what happens (INFO).")
+warc_option = click.option(
+    "--warc",
+    metavar="DIR",
+    help="Archive every response, with its request, as WARC files in DIR (created if missing; "
+    "a new file each 1 GB, -s CROSSPOST_WARC_MAX_SIZE); each article row names its file and record.",
+)
 
 
 @click.group(
@@ -102,12 +108,19 @@ def main() -> None:
 # -- crawl, cluster, run -----------------------------------------------------------------------
 
 
-def _crawl_inputs(sites_file: str, settings: tuple[str, ...]) -> tuple[list, dict]:
-    """Read the sites file and -s settings before anything touches the database."""
+def _crawl_inputs(
+    sites_file: str, settings: tuple[str, ...], warc: str | None = None
+) -> tuple[list, dict]:
+    """Read the sites file, -s settings and --warc before anything touches the database."""
     from crawler.runner import parse_overrides
     from crawler.sitelist import load_sites
 
-    return load_sites(sites_file), parse_overrides(list(settings))
+    sites, overrides = load_sites(sites_file), parse_overrides(list(settings))
+    if warc:
+        if Path(warc).exists() and not Path(warc).is_dir():
+            raise InputError(f"--warc {warc} is a file: give a folder for the WARC files")
+        overrides["CROSSPOST_WARC_DIR"] = warc
+    return sites, overrides
 
 
 def _crawl(sites: list, overrides: dict, db: str, verbose: bool) -> dict:
@@ -142,16 +155,19 @@ Example:
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
+@warc_option
 @settings_option
 @verbose_option
 @friendly_errors
-def crawl(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+def crawl(
+    sites_file: str, db: str, warc: str | None, settings: tuple[str, ...], verbose: bool
+) -> None:
     """Crawl the sites of SITES.toml into DB.
 
     Only each site's home page is needed: feeds, sitemaps and listings are discovered. The first
     crawl is full; later ones fetch only articles not stored yet.
     """
-    sites, overrides = _crawl_inputs(sites_file, settings)
+    sites, overrides = _crawl_inputs(sites_file, settings, warc)
     with locked(db):
         stats = _crawl(sites, overrides, db, verbose)
     if not _crawl_ok(stats):
@@ -204,15 +220,18 @@ Example (crontab, every 4 hours):
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
+@warc_option
 @settings_option
 @verbose_option
 @friendly_errors
-def run(sites_file: str, db: str, settings: tuple[str, ...], verbose: bool) -> None:
+def run(
+    sites_file: str, db: str, warc: str | None, settings: tuple[str, ...], verbose: bool
+) -> None:
     """Crawl then cluster: the command to call from cron.
 
     A lock file (DB.lock) stops overlapping runs; the exit code is 0 only if both steps worked.
     """
-    sites, overrides = _crawl_inputs(sites_file, settings)
+    sites, overrides = _crawl_inputs(sites_file, settings, warc)
     with locked(db):
         stats = _crawl(sites, overrides, db, verbose)
         _cluster(db)

@@ -252,10 +252,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS idx_frontier_site ON _frontier(site);
     """,
+    # 8: the evidence of an article: the WARC file and record its page was archived in (crawl
+    # --warc, import of WARC files); NULL when it was not archived.
+    """
+    ALTER TABLE articles ADD COLUMN warc_file TEXT;
+    ALTER TABLE articles ADD COLUMN warc_record_id TEXT;
+    """,
 ]
 
 
-_ARTICLE_LIST = ", ".join(ARTICLE_COLUMNS)
+# Where an article's page is archived (migration 8): written with it, not read by the pipeline.
+EVIDENCE_COLUMNS = ("warc_file", "warc_record_id")
+STORED_COLUMNS = ARTICLE_COLUMNS + EVIDENCE_COLUMNS
+_ARTICLE_LIST = ", ".join(STORED_COLUMNS)
 # New articles pass through a temporary table so that a batch is one INSERT statement: the FTS5
 # index, fed by trigger, costs about half as much that way as with one statement per article
 # (FTS5 writes its pending terms out at statement boundaries).
@@ -264,7 +273,7 @@ _CREATE_INCOMING = (
 )
 _INSERT_INCOMING = (
     f"INSERT INTO temp._incoming ({_ARTICLE_LIST}) "
-    f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
+    f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})"
 )
 _INSERT_ARTICLES = (
     f"INSERT OR IGNORE INTO articles ({_ARTICLE_LIST}) "
@@ -388,13 +397,13 @@ def _sql_value(value: Any) -> Any:
 
 
 def _article_row(article: dict[str, Any]) -> list[Any]:
-    """Values for ARTICLE_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
-    row = {column: article.get(column) for column in ARTICLE_COLUMNS}
+    """Values for STORED_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
+    row = {column: article.get(column) for column in STORED_COLUMNS}
     row["fetched_at"] = row["fetched_at"] or now()
     for column in TEXT_COLUMNS:
         if isinstance(row[column], str):
             row[column] = row[column][:MAX_TEXT_CHARS]
-    return [row[column] for column in ARTICLE_COLUMNS]
+    return [row[column] for column in STORED_COLUMNS]
 
 
 def over_length(article: dict[str, Any]) -> int:
