@@ -139,7 +139,7 @@ class WarcArchive:
     def from_crawler(cls, crawler):
         directory = crawler.settings.get("CROSSPOST_WARC_DIR")
         if not directory:
-            raise NotConfigured("no CROSSPOST_WARC_DIR")
+            raise NotConfigured  # (with no message: Scrapy would warn on every crawl)
         max_size = crawler.settings.getint("CROSSPOST_WARC_MAX_SIZE") or DEFAULT_MAX_SIZE
         return cls(crawler, WarcFiles(directory, max_size))
 

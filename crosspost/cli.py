@@ -243,36 +243,91 @@ def run(
 
 
 @main.command("import")
-@click.argument("file", metavar="FILE.jsonl", type=click.Path(dir_okay=False))
+@click.argument("file", metavar="FILE.jsonl|FILE.warc.gz|DIR", type=click.Path())
 @db_option
 @friendly_errors
 def import_(file: str, db: str) -> None:
-    """Add articles from JSON lines: url, title, published, text or html, site (optional).
+    """Add articles from JSON lines, or from WARC archives (a file, or a folder of them).
+
+    JSON lines: url, title, published, text or html, site (optional).
+
+    WARC (crawl --warc, the Wayback Machine, Common Crawl): every HTML response is read as a
+    crawl reads a page (same extraction, URL cleaning and article detection), with the record's
+    WARC-Target-URI as the page's URL and its WARC-Date as the fetched time. Records that are
+    not pages are counted by reason; broken ones are reported and the rest imported. Importing
+    the same file again adds nothing.
 
     \b
-    Example:
+    Examples:
       crosspost import articles.jsonl --db spread.db
+      crosspost import crawl-warcs/ --db spread.db
       crosspost cluster --db spread.db
     """
+    from crawler.archive import is_archive
+
+    path = Path(file)
+    if not path.exists():
+        raise InputError(f"{file} not found")
+    if path.is_dir() or is_archive(path):
+        _import_archives(path, db)
+    else:
+        _import_jsonl(file, db)
+
+
+def _live(label: str):
+    """A status line on a terminal (nothing under cron): a context giving update(text)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+
+    return Console(stderr=True).status(label)
+
+
+def _import_archives(path: Path, db: str) -> None:
+    from crawler.archive import archive_files, import_archives
+
+    files = archive_files(path)  # a folder without archives is bad input, before the database
+    store = open_store(db)
+    setup_logging(False)
+    with _live("importing ...") as status:
+        progress = None
+        if status is not None:
+            progress = lambda r: status.update(  # noqa: E731
+                f"importing: {r.files:,}/{len(files):,} files, {r.records:,} records, "
+                f"{r.added:,} articles added, {r.known:,} already stored, "
+                f"{len(r.broken):,} broken ..."
+            )
+        report = import_archives(store, path, progress=progress)
+    store.close()
+    for name, offset, problem in report.broken:
+        click.echo(f"crosspost: {name}: broken record at byte {offset}: {problem}", err=True)
+    skipped = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
+    cut = f", {report.cut} cut to {MAX_TEXT_CHARS:,} characters" if report.cut else ""
+    click.echo(
+        f"imported {report.added} articles from {report.records} records of {report.files} "
+        f"WARC file{'s' * (report.files != 1)} ({report.known} already stored, "
+        f"{sum(report.not_articles.values())} pages not articles, "
+        f"{sum(report.skipped.values())} responses skipped{': ' + skipped if skipped else ''}, "
+        f"{len(report.broken)} broken records{cut})"
+    )
+    if report.broken:
+        sys.exit(EXIT_FAILED)
+
+
+def _import_jsonl(file: str, db: str) -> None:
     from dedupe.ingest import import_jsonl
 
-    if not Path(file).is_file():
-        raise InputError(f"{file} not found")
     store = open_store(db)
-    if sys.stderr.isatty():  # a live progress line on a terminal; nothing under cron
-        from rich.console import Console
-
-        with Console(stderr=True).status("importing ...") as status:
-            report = import_jsonl(
-                store,
-                Path(file),
-                progress=lambda r: status.update(
-                    f"importing: line {r.lines:,}, {r.added:,} added, {r.known:,} already "
-                    f"stored, {len(r.errors):,} broken ..."
-                ),
+    with _live("importing ...") as status:
+        progress = None
+        if status is not None:
+            progress = lambda r: status.update(  # noqa: E731
+                f"importing: line {r.lines:,}, {r.added:,} added, {r.known:,} already "
+                f"stored, {len(r.errors):,} broken ..."
             )
-    else:
-        report = import_jsonl(store, Path(file))
+        report = import_jsonl(store, Path(file), progress=progress)
     store.close()
     for line_number, problem in report.errors:
         click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ def read_records(folder: Path) -> list[dict]:
                     "id": record.rec_headers.get_header("WARC-Record-ID"),
                     "uri": record.rec_headers.get_header("WARC-Target-URI"),
                     "concurrent": record.rec_headers.get_header("WARC-Concurrent-To"),
+                    "date": record.rec_headers.get_header("WARC-Date"),
                 }
                 if record.rec_type == "response":
                     entry["status"] = int(record.http_headers.get_statuscode())
@@ -114,4 +116,210 @@ def test_warc_option_refuses_a_file(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("crosspost: error: --warc")
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def articles_of(db: Path, text: str = "text") -> dict[str, str]:
+    """url -> text (stripped, rewritten by `crosspost cluster`) or raw_text (as extracted)."""
+    return dict(rows(db, f"SELECT url, {text} FROM articles"))
+
+
+def clusters_of(db: Path) -> set[frozenset[str]]:
+    members: dict[int, set[str]] = {}
+    for cluster_id, url in rows(
+        db,
+        "SELECT m.cluster_id, a.url FROM cluster_members m JOIN articles a ON a.id = m.article_id",
+    ):
+        members.setdefault(cluster_id, set()).add(url)
+    return {frozenset(urls) for urls in members.values()}
+
+
+@pytest.fixture(scope="module")
+def imported(archived, tmp_path_factory):
+    """The crawl's WARC folder imported into a fresh database: (db, first run, second run)."""
+    folder, _db, _served, _running = archived
+    db = tmp_path_factory.mktemp("imported") / "imported.db"
+    first = crosspost("import", str(folder), "--db", str(db))
+    second = crosspost("import", str(folder), "--db", str(db))
+    return db, first, second
+
+
+def test_importing_the_warcs_gives_the_crawls_articles_and_clusters(archived, imported):
+    folder, crawl_db, _served, _running = archived
+    db, first, _second = imported
+    assert first.returncode == 0, first.stderr
+    crawled = articles_of(crawl_db)
+    assert f"imported {len(crawled)} articles from " in first.stdout
+    assert "0 broken records" in first.stdout
+    assert articles_of(db) == crawled  # same URLs, same texts
+    assert articles_of(db, "raw_text") == articles_of(crawl_db, "raw_text")
+    # each imported article points to the record it came from, as the crawl's rows do
+    assert rows(db, "SELECT url, warc_file, warc_record_id FROM articles ORDER BY url") == rows(
+        crawl_db, "SELECT url, warc_file, warc_record_id FROM articles ORDER BY url"
+    )
+    # fetched times are the records' WARC-Date (to the second), not the import's
+    dates = {r["id"]: r["date"] for r in read_records(folder) if r["type"] == "response"}
+    for when, record_id in rows(db, "SELECT fetched_at, warc_record_id FROM articles"):
+        assert datetime.fromisoformat(when) == datetime.fromisoformat(
+            dates[record_id].replace("Z", "+00:00")
+        ).replace(microsecond=0)
+    for target in (crawl_db, db):
+        clustered = crosspost("cluster", "--db", str(target))
+        assert clustered.returncode == 0, clustered.stderr
+    assert clusters_of(db) == clusters_of(crawl_db)
+    assert len(clusters_of(db)) > 20
+
+
+def test_a_second_import_adds_nothing(archived, imported):
+    _folder, crawl_db, _served, _running = archived
+    db, _first, second = imported
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("imported 0 articles from ")
+    assert f"({len(articles_of(crawl_db))} already stored" in second.stdout
+    assert len(articles_of(db)) == len(articles_of(crawl_db))
+
+
+def damage_record(path: Path, record_id: str) -> None:
+    """Cut the gzip member of one record in half, in the middle of the file."""
+    data = path.read_bytes()
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            found = record.rec_headers.get_header("WARC-Record-ID") == record_id
+            records.read_to_end()
+            if found:
+                start, length = records.member_info
+                break
+    path.write_bytes(data[: start + length // 2] + data[start + length :])
+
+
+def test_a_truncated_record_is_reported_and_the_rest_imported(archived, tmp_path):
+    folder, crawl_db, _served, _running = archived
+    url, warc_file, record_id = rows(
+        crawl_db,
+        "SELECT url, warc_file, warc_record_id FROM articles ORDER BY id LIMIT 1 OFFSET 40",
+    )[0]
+    copy = tmp_path / "warcs"
+    copy.mkdir()
+    for path in warc_files(folder):
+        (copy / path.name).write_bytes(path.read_bytes())
+    damage_record(copy / warc_file, record_id)
+    db = tmp_path / "damaged.db"
+    result = crosspost("import", str(copy), "--db", str(db))
+    assert result.returncode == 1  # the work was not all done
+    broken = [line for line in result.stderr.splitlines() if line]
+    assert len(broken) == 1 and broken[0].startswith(f"crosspost: {warc_file}: broken record at")
+    assert "Traceback" not in result.stderr
+    assert "1 broken records" in result.stdout
+    crawled = articles_of(crawl_db, "raw_text")
+    del crawled[url]
+    assert articles_of(db, "raw_text") == crawled
+
+
+STORY = """<html><head><title>{title}</title><meta property="og:type" content="article">
+<meta property="og:title" content="{title}"></head><body><header><a href="/">Home</a></header>
+<article><h1>{title}</h1>{paragraphs}</article><footer>Contact us</footer></body></html>"""
+
+
+def story(title: str, words: str) -> bytes:
+    paragraphs = "".join(
+        f"<p>{words} The {n} council meeting heard from residents about {title.lower()}.</p>"
+        for n in ("first", "second", "third", "fourth")
+    )
+    return STORY.format(title=title, paragraphs=paragraphs).encode()
+
+
+def write_foreign_warc(path: Path) -> None:
+    """Records as the Wayback Machine and Common Crawl write them (invented pages)."""
+    import gzip
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    def response(uri, status, headers, body, date, record_type="response"):
+        http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+        return writer.create_warc_record(
+            uri, record_type, payload=BytesIO(body), length=len(body), http_headers=http,
+            warc_headers_dict={"WARC-Date": date},
+        )  # fmt: skip
+
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        html = [("Content-Type", "text/html; charset=utf-8")]
+        # the Wayback Machine: the archived URL and time are in the target URI
+        wayback = "https://web.archive.org/web/20160302123456id_/http://www.harbour-news.example/2016/03/ferry-fares-rise/"
+        writer.write_record(
+            response(wayback, "200 OK", html, story("Ferry fares rise", "Fares go up in May."),
+                     "2026-11-30T10:00:00Z")
+        )  # fmt: skip
+        # Common Crawl: a request, a gzip-encoded response, a metadata record, a revisit
+        uri = "https://mill-town.example/news/bakery-reopens?utm_source=feed"
+        body = gzip.compress(story("Bakery reopens", "The bakery on Mill Street is open again."))
+        writer.write_record(
+            writer.create_warc_record(
+                uri, "request", payload=BytesIO(b""), length=0,
+                http_headers=StatusAndHeaders("GET /news/bakery-reopens HTTP/1.1",
+                                              [("Host", "mill-town.example")], is_http_request=True),
+            )
+        )  # fmt: skip
+        writer.write_record(
+            response(uri, "200 OK", [*html, ("Content-Encoding", "gzip")], body,
+                     "2024-05-06T07:08:09Z")
+        )  # fmt: skip
+        writer.write_record(
+            writer.create_warc_record(
+                uri, "metadata", payload=BytesIO(b"fetchTimeMs: 12\n"), length=16,
+                warc_content_type="application/warc-fields",
+            )
+        )  # fmt: skip
+        writer.write_record(
+            response(uri, "200 OK", html, b"", "2024-06-01T00:00:00Z", record_type="revisit")
+        )
+        writer.write_record(
+            response("https://mill-town.example/logo.png", "200 OK",
+                     [("Content-Type", "image/png")], b"\x89PNG\r\n", "2024-05-06T07:08:10Z")
+        )  # fmt: skip
+        writer.write_record(
+            response("https://mill-town.example/gone", "404 Not Found", html, b"<p>gone</p>",
+                     "2024-05-06T07:08:11Z")
+        )  # fmt: skip
+
+
+def test_wayback_and_common_crawl_records(tmp_path):
+    archive = tmp_path / "foreign.warc.gz"
+    write_foreign_warc(archive)
+    db = tmp_path / "foreign.db"
+    result = crosspost("import", str(archive), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "imported 2 articles from 8 records of 1 WARC file" in result.stdout
+    for reason in ("1 revisit", "1 not-html", "1 http-404"):
+        assert reason in result.stdout
+    assert rows(db, "SELECT url, site, fetched_at, title FROM articles ORDER BY id") == [
+        (
+            "http://www.harbour-news.example/2016/03/ferry-fares-rise/",
+            "harbour-news.example",
+            "2016-03-02T12:34:56+00:00",  # the Wayback Machine's capture time
+            "Ferry fares rise",
+        ),
+        (
+            "https://mill-town.example/news/bakery-reopens",  # tracking parameter removed
+            "mill-town.example",
+            "2024-05-06T07:08:09+00:00",
+            "Bakery reopens",
+        ),
+    ]
+    text = rows(db, "SELECT text FROM articles WHERE title = 'Bakery reopens'")[0][0]
+    assert "The bakery on Mill Street is open again." in text
+
+
+def test_import_of_a_folder_without_archives_is_bad_input(tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing here")
+    result = crosspost("import", str(tmp_path), "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("crosspost: error: ") and "no WARC files" in result.stderr
     assert not (tmp_path / "x.db").exists()
