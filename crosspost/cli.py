@@ -359,6 +359,50 @@ def extract(source: str, url: str | None) -> None:
     click.echo(json.dumps(describe_page(body, page_url), indent=2, ensure_ascii=False))
 
 
+# -- find ----------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog="""\b
+--json prints one object:
+  query        what was looked up: url, article_id (when stored), words (of a given text)
+  clusters     best first; each: id, title, size, sites, first_published, last_published,
+               spread_path (the page in `crosspost serve`), origin (a member), members: each
+               article_id, url, site, site_name, role, title, published, fetched_at, kind
+               (origin, copy, excerpt), similarity, containment, source_article_id,
+               source_url, source_site, evidence, confidence, lag_hours (from its source),
+               warc_file, warc_record_id
+  matches      for a given text: article_id, cluster_id, kind (copy, excerpt-of-it: the text
+               is an excerpt of the article, excerpt-in-it, part), resemblance, containment
+  unclustered  matched articles in no cluster: id, url, site, title, published, fetched_at
+
+\b
+Examples:
+  crosspost find https://example.org/2026/11/some-article/ --db spread.db
+  crosspost find saved-page.html --db spread.db --json
+  pbpaste | crosspost find - --db spread.db"""
+)
+@click.argument("source", metavar="URL|FILE|-")
+@existing_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (described below).")
+@friendly_errors
+def find(source: str, db: str, as_json: bool) -> None:
+    """Where did this go? The cluster of a page: its origin and every copy, with evidence.
+
+    A URL stored in DB gives its cluster at once. Any other URL is fetched, and a FILE (a saved
+    page or plain text) or - (text on stdin) is read; its text is then looked up in the LSH
+    index and verified as clustering does, and the clusters it belongs to are shown.
+    """
+    from crosspost.find import find_source, render_found
+
+    with Store.open_read_only(db) as store:  # find only reads
+        found = find_source(store, source)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(render_found(found))
+
+
 # -- export, serve, demo -------------------------------------------------------------------------
 
 

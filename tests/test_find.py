@@ -1,0 +1,141 @@
+"""`crosspost find` on the crawled sample web: a copy's URL, and a passage pasted on stdin, lead
+to the piece's cluster and its true origin."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import crosspost
+
+from crosspost.find import find_source
+from dedupe.find import find
+from dedupe.store import Store
+
+
+@pytest.fixture(scope="module")
+def crawled(crawled_web):
+    _running, truth, db = crawled_web
+    store = Store.open_read_only(db)
+    yield store, truth, db
+    store.close()
+
+
+def origins(truth) -> dict[str, str]:
+    """piece -> URL of its origin page (pieces whose origin the sample web serves)."""
+    return {p.piece: p.url for p in truth.articles() if p.kind == "origin"}
+
+
+def stored(store: Store) -> set[str]:
+    return {row[0] for row in store.db.execute("SELECT url FROM articles")}
+
+
+def test_a_copys_url_gives_its_cluster_and_true_origin(crawled):
+    store, truth, _db = crawled
+    origin_of = origins(truth)
+    copies = [
+        p for p in truth.articles()
+        if p.kind == "copy" and p.piece in origin_of and p.url in stored(store)
+    ]  # fmt: skip
+    assert len(copies) >= 50
+    for page in copies:
+        found = find(store, url=page.url)
+        assert found.query["article_id"] is not None
+        [cluster] = found.clusters
+        assert page.url in {m["url"] for m in cluster["members"]}
+        assert cluster["origin"]["url"] == origin_of[page.piece], page.url
+        assert cluster["spread_path"] == f"/-/crosspost/cluster/{cluster['id']}"
+
+
+def test_find_command_json_on_a_copy_url(crawled):
+    store, truth, db = crawled
+    origin_of = origins(truth)
+    page = next(
+        p for p in truth.articles()
+        if p.kind == "copy" and p.piece in origin_of and p.url in stored(store)
+    )  # fmt: skip
+    result = crosspost("find", page.url, "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    [cluster] = answer["clusters"]
+    assert cluster["origin"]["url"] == origin_of[page.piece]
+    member = next(m for m in cluster["members"] if m["url"] == page.url)
+    assert member["kind"] == "copy"
+    assert member["source_url"] and member["evidence"] and member["confidence"] > 0
+    text = crosspost("find", page.url, "--db", str(db))
+    assert text.returncode == 0 and f"spread page: {cluster['spread_path']}" in text.stdout
+    assert origin_of[page.piece] in text.stdout
+
+
+def passage(page) -> str:
+    """Paragraphs of an excerpt past its first one: what a reader might paste."""
+    return "\n".join(page.paragraphs[1:])
+
+
+def test_a_pasted_passage_of_an_excerpt_finds_its_piece(crawled):
+    store, truth, _db = crawled
+    origin_of = origins(truth)
+    excerpts = [
+        p for p in truth.articles()
+        if p.kind == "excerpt" and p.piece in origin_of and p.url in stored(store)
+        and len(passage(p).split()) >= 60 and not p.group
+    ]  # fmt: skip
+    assert len(excerpts) >= 10
+    missed = []
+    for page in excerpts:
+        found = find(store, text=passage(page))
+        if not found.clusters or found.clusters[0]["origin"]["url"] != origin_of[page.piece]:
+            missed.append(page.url)
+    assert not missed
+
+
+def test_find_command_reads_a_passage_on_stdin(crawled, tmp_path):
+    store, truth, db = crawled
+    origin_of = origins(truth)
+    page = next(
+        p for p in truth.articles()
+        if p.kind == "excerpt" and p.piece in origin_of and len(passage(p).split()) >= 60
+        and not p.group and p.url in stored(store)
+    )  # fmt: skip
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "crosspost", "find", "-", "--db", str(db), "--json"],
+        input=passage(page), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["clusters"][0]["origin"]["url"] == origin_of[page.piece]
+    assert answer["matches"][0]["kind"] in ("excerpt-of-it", "copy")
+
+
+def test_find_of_unrelated_text_finds_nothing(crawled):
+    store, _truth, _db = crawled
+    words = "A walrus in a paper hat sold seven kites to the harbour master at dawn."
+    found = find(store, text=" ".join([words] * 8))
+    assert found.clusters == [] and found.matches == []
+
+
+def test_find_errors_are_one_line(crawled, tmp_path):
+    _store, _truth, db = crawled
+    missing = crosspost("find", str(tmp_path / "nope.html"), "--db", str(db))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("crosspost: error: ") and "Traceback" not in missing.stderr
+    no_db = crosspost("find", "-", "--db", str(tmp_path / "none.db"))
+    assert no_db.returncode == 2 and "not found" in no_db.stderr
+    help_text = crosspost("find", "--help").stdout
+    assert "--json prints one object" in help_text and "spread_path" in help_text
+
+
+def test_find_source_reads_a_saved_page(crawled, tmp_path):
+    store, truth, _db = crawled
+    origin_of = origins(truth)
+    page = next(p for p in truth.articles() if p.kind == "copy" and p.piece in origin_of)
+    html = "<html><body><article><h1>{}</h1>{}</article></body></html>".format(
+        page.title, "".join(f"<p>{p}</p>" for p in page.paragraphs)
+    )
+    saved = tmp_path / "saved.html"
+    saved.write_text(html)
+    found = find_source(store, str(saved))
+    assert found.clusters[0]["origin"]["url"] == origin_of[page.piece]
