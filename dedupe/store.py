@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -264,6 +265,8 @@ MIGRATIONS: list[str] = [
 # Where an article's page is archived (migration 8): written with it, not read by the pipeline.
 EVIDENCE_COLUMNS = ("warc_file", "warc_record_id")
 STORED_COLUMNS = ARTICLE_COLUMNS + EVIDENCE_COLUMNS
+ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
+
 _ARTICLE_LIST = ", ".join(STORED_COLUMNS)
 # New articles pass through a temporary table so that a batch is one INSERT statement: the FTS5
 # index, fed by trigger, costs about half as much that way as with one statement per article
@@ -487,7 +490,8 @@ class Store:
                 )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
-                    conn.execute(statement)
+                    if not self._column_exists(statement):
+                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
             if not self.db["articles_fts"].exists():
                 for statement in _statements(_ARTICLES_FTS):
@@ -496,6 +500,15 @@ class Store:
         except BaseException:
             conn.rollback()
             raise
+
+    def _column_exists(self, statement: str) -> bool:
+        """Whether `statement` adds a column the table has already (SQLite's ADD COLUMN has no
+        IF NOT EXISTS: a file whose version was set back must still migrate)."""
+        added = ADD_COLUMN.match(statement)
+        if not added:
+            return False
+        table, column = added.groups()
+        return any(row[1] == column for row in self.db.conn.execute(f"PRAGMA table_info({table})"))
 
     @property
     def schema_version(self) -> int:
