@@ -38,6 +38,7 @@ from markupsafe import Markup
 
 from dedupe.errors import ExportError
 from dedupe.export import xml_safe
+from dedupe.roles import shown_role
 from dedupe.store import Store
 
 PACKAGE_DIR = Path(__file__).parent
@@ -361,11 +362,18 @@ async def flows_page(datasette, request) -> Response:
     for flow in flows:
         names.setdefault(flow["source"], flow["source_name"])
         names.setdefault(flow["target"], flow["target_name"])
-    roles = {
-        row["id"]: row["role"]
-        for row in _rows(await db.execute("SELECT id, role FROM sites"))
-        if row["id"] in names
-    }
+    # a role sites.toml gives, else the one the site's flows show (schema 9; older: none)
+    inferred_column = "inferred_role" in await db.table_columns("sites")
+    site_rows = _rows(
+        await db.execute(
+            "SELECT id, role, "
+            + ("inferred_role" if inferred_column else "NULL AS inferred_role")
+            + " FROM sites"
+        )
+    )
+    shown = {row["id"]: shown_role(row["role"], row["inferred_role"]) for row in site_rows}
+    roles = {site: role for site, (role, _) in shown.items() if site in names and role}
+    inferred = {site for site, (_, was_inferred) in shown.items() if was_inferred}
     # Around the circle in the order material travels: origins, republishers, aggregators...
     rank = {"origin": 0, "republisher": 1, "aggregator": 2, "community": 3}
     names = dict(sorted(names.items(), key=lambda item: (rank.get(roles.get(item[0]), 4), item[0])))
@@ -382,7 +390,8 @@ async def flows_page(datasette, request) -> Response:
                 "id": site,
                 "site": role_of[site],
                 "label": name,
-                "title": f"{name} ({roles.get(site) or 'no role'})",
+                "title": f"{name} ({role_of[site]}"
+                + (", inferred from its flows)" if site in inferred else ")"),
                 "kind": roles.get(site) or "",
                 "href": datasette.urls.row(db.name, "sites", site),
             }

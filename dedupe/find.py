@@ -82,7 +82,9 @@ def cluster_report(store: Store, cluster_id: int) -> dict[str, Any]:
     articles = _columns(store, "articles")
     sites = _columns(store, "sites")
     sql = MEMBERS_SQL.format(
-        role="COALESCE(s.role, s.inferred_role)" if "inferred_role" in sites else "s.role",
+        role="COALESCE(NULLIF(s.role, 'other'), s.inferred_role, s.role)"
+        if "inferred_role" in sites
+        else "s.role",
         warc="a.warc_file, a.warc_record_id"
         if "warc_file" in articles
         else "NULL AS warc_file, NULL AS warc_record_id",
