@@ -374,9 +374,11 @@ async def flows_page(datasette, request) -> Response:
     shown = {row["id"]: shown_role(row["role"], row["inferred_role"]) for row in site_rows}
     roles = {site: role for site, (role, _) in shown.items() if site in names and role}
     inferred = {site for site, (_, was_inferred) in shown.items() if was_inferred}
-    # Around the circle in the order material travels: origins, republishers, aggregators...
-    rank = {"origin": 0, "republisher": 1, "aggregator": 2, "community": 3}
-    names = dict(sorted(names.items(), key=lambda item: (rank.get(roles.get(item[0]), 4), item[0])))
+    # In the order material travels: origins, republishers, aggregators, then the others.
+    names = dict(
+        sorted(names.items(), key=lambda item: (ROLE_RANK.get(roles.get(item[0]), 4), item[0]))
+    )
+    strong = strongest_flows(flows)
     for flow in flows:
         flow["source_url"] = datasette.urls.row(db.name, "sites", flow["source"])
         flow["target_url"] = datasette.urls.row(db.name, "sites", flow["target"])
@@ -393,6 +395,7 @@ async def flows_page(datasette, request) -> Response:
                 "title": f"{name} ({role_of[site]}"
                 + (", inferred from its flows)" if site in inferred else ")"),
                 "kind": roles.get(site) or "",
+                "column": ROLE_RANK.get(roles.get(site), 4),
                 "href": datasette.urls.row(db.name, "sites", site),
             }
             for site, name in names.items()
@@ -403,9 +406,12 @@ async def flows_page(datasette, request) -> Response:
                 "target": f["target"],
                 "pieces": f["pieces"],
                 "lag_hours": f["median_lag_hours"],
+                "strong": (f["source"], f["target"]) in strong,
             }
             for f in flows
         ],
+        # With many sites only each one's strongest flows are drawn until asked for all.
+        "strongest_only": len(names) > FEW_SITES,
     }
     context = {
         "database": db.name,
@@ -419,6 +425,25 @@ async def flows_page(datasette, request) -> Response:
     }
     html = await datasette.render_template("crosspost_flows.html", context, request=request)
     return Response.html(html)
+
+
+ROLE_RANK = {"origin": 0, "republisher": 1, "aggregator": 2, "community": 3}
+FEW_SITES = 8  # more sites than this: the flows page draws the strongest flows only
+
+
+def strongest_flows(flows: list[dict[str, Any]]) -> set:
+    """(source, target) of the flows the flows page draws when there are many sites: the
+    largest (by pieces) that leaves and that reaches each site, and the largest flows overall,
+    as many as there are sites."""
+    ranked = sorted(flows, key=lambda f: (-f["pieces"], f["source"], f["target"]))
+    sites = {f["source"] for f in flows} | {f["target"] for f in flows}
+    strong = {(f["source"], f["target"]) for f in ranked[: len(sites)]}
+    first_leaving: dict[str, tuple] = {}
+    first_reaching: dict[str, tuple] = {}
+    for flow in ranked:
+        first_leaving.setdefault(flow["source"], (flow["source"], flow["target"]))
+        first_reaching.setdefault(flow["target"], (flow["source"], flow["target"]))
+    return strong | set(first_leaving.values()) | set(first_reaching.values())
 
 
 def flow_matrix(
