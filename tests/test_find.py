@@ -15,9 +15,9 @@ from dedupe.store import Store
 
 @pytest.fixture(scope="module")
 def crawled(crawled_web):
-    _running, truth, db = crawled_web
+    running, truth, db = crawled_web
     store = Store.open_read_only(db)
-    yield store, truth, db
+    yield store, truth, db, running.hosts
     store.close()
 
 
@@ -31,7 +31,7 @@ def stored(store: Store) -> set[str]:
 
 
 def test_a_copys_url_gives_its_cluster_and_true_origin(crawled):
-    store, truth, _db = crawled
+    store, truth, _db, _hosts = crawled
     origin_of = origins(truth)
     copies = [
         p for p in truth.articles()
@@ -48,7 +48,7 @@ def test_a_copys_url_gives_its_cluster_and_true_origin(crawled):
 
 
 def test_find_command_json_on_a_copy_url(crawled):
-    store, truth, db = crawled
+    store, truth, db, _hosts = crawled
     origin_of = origins(truth)
     page = next(
         p for p in truth.articles()
@@ -73,7 +73,7 @@ def passage(page) -> str:
 
 
 def test_a_pasted_passage_of_an_excerpt_finds_its_piece(crawled):
-    store, truth, _db = crawled
+    store, truth, _db, _hosts = crawled
     origin_of = origins(truth)
     excerpts = [
         p for p in truth.articles()
@@ -90,7 +90,7 @@ def test_a_pasted_passage_of_an_excerpt_finds_its_piece(crawled):
 
 
 def test_find_command_reads_a_passage_on_stdin(crawled, tmp_path):
-    store, truth, db = crawled
+    store, truth, db, _hosts = crawled
     origin_of = origins(truth)
     page = next(
         p for p in truth.articles()
@@ -111,14 +111,14 @@ def test_find_command_reads_a_passage_on_stdin(crawled, tmp_path):
 
 
 def test_find_of_unrelated_text_finds_nothing(crawled):
-    store, _truth, _db = crawled
+    store, _truth, _db, _hosts = crawled
     words = "A walrus in a paper hat sold seven kites to the harbour master at dawn."
     found = find(store, text=" ".join([words] * 8))
     assert found.clusters == [] and found.matches == []
 
 
 def test_find_errors_are_one_line(crawled, tmp_path):
-    _store, _truth, db = crawled
+    _store, _truth, db, _hosts = crawled
     missing = crosspost("find", str(tmp_path / "nope.html"), "--db", str(db))
     assert missing.returncode == 2
     assert missing.stderr.startswith("crosspost: error: ") and "Traceback" not in missing.stderr
@@ -129,7 +129,7 @@ def test_find_errors_are_one_line(crawled, tmp_path):
 
 
 def test_find_source_reads_a_saved_page(crawled, tmp_path):
-    store, truth, _db = crawled
+    store, truth, _db, _hosts = crawled
     origin_of = origins(truth)
     page = next(p for p in truth.articles() if p.kind == "copy" and p.piece in origin_of)
     html = "<html><body><article><h1>{}</h1>{}</article></body></html>".format(
@@ -139,3 +139,30 @@ def test_find_source_reads_a_saved_page(crawled, tmp_path):
     saved.write_text(html)
     found = find_source(store, str(saved))
     assert found.clusters[0]["origin"]["url"] == origin_of[page.piece]
+
+
+def test_a_url_not_stored_is_fetched_and_looked_up_by_its_text(crawled):
+    """A print view of a clustered piece (never stored: a crawl fetches the article instead)
+    is fetched from the sample web, and its text leads to the article's cluster."""
+    store, truth, _db, hosts = crawled
+    origin_of = origins(truth)
+    pieces = truth.pieces()
+    urls = stored(store)
+    tried = 0
+    for page in truth.pages.values():
+        if page.page_type != "print" or "/print/" not in page.url:
+            continue
+        article = truth.pages.get(page.url.replace("/print/", "/"))
+        if article is None or article.url not in urls or article.piece not in origin_of:
+            continue
+        # by the site's address: urllib cannot resolve the sample web's names
+        found = find_source(store, page.url.replace(page.host, hosts[page.host], 1))
+        assert found.query["article_id"] is None  # looked up by text, not by URL
+        if len(pieces[article.piece]) < 2:  # never copied: the article alone, in no cluster
+            assert found.clusters == []
+            assert [a["url"] for a in found.unclustered] == [article.url]
+            continue
+        assert found.clusters[0]["origin"]["url"] == origin_of[article.piece]
+        assert article.url in {m["url"] for m in found.clusters[0]["members"]}
+        tried += 1
+    assert tried >= 3

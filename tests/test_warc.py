@@ -5,8 +5,12 @@ One crawl of the sample web with --warc (small files, so that they rotate) serve
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
+import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crosspost.demo.server import serve
 from crosspost.demo.web import build_web
+from crosspost.serve import make_app
+from dedupe.store import Store
 from dedupe.urls import clean_url
 
 MAX_SIZE = 200_000  # bytes per WARC file: the sample web's crawl fills several
@@ -137,24 +143,38 @@ def clusters_of(db: Path) -> set[frozenset[str]]:
     return {frozenset(urls) for urls in members.values()}
 
 
+@dataclass
+class Imported:
+    db: Path
+    first: subprocess.CompletedProcess
+    second: subprocess.CompletedProcess
+    texts: dict[str, str]  # url -> text of the import, before clustering
+    crawled_texts: dict[str, str]  # and of the crawl
+
+
 @pytest.fixture(scope="module")
-def imported(archived, tmp_path_factory):
-    """The crawl's WARC folder imported into a fresh database: (db, first run, second run)."""
-    folder, _db, _served, _running = archived
+def imported(archived, tmp_path_factory) -> Imported:
+    """The crawl's WARC folder imported twice into a fresh database, whose sites thus have no
+    role; then both databases clustered."""
+    folder, crawl_db, _served, _running = archived
     db = tmp_path_factory.mktemp("imported") / "imported.db"
     first = crosspost("import", str(folder), "--db", str(db))
     second = crosspost("import", str(folder), "--db", str(db))
-    return db, first, second
+    result = Imported(db, first, second, articles_of(db), articles_of(crawl_db))
+    for target in (crawl_db, db):
+        clustered = crosspost("cluster", "--db", str(target))
+        assert clustered.returncode == 0, clustered.stderr
+    return result
 
 
 def test_importing_the_warcs_gives_the_crawls_articles_and_clusters(archived, imported):
     folder, crawl_db, _served, _running = archived
-    db, first, _second = imported
+    db, first = imported.db, imported.first
     assert first.returncode == 0, first.stderr
-    crawled = articles_of(crawl_db)
+    crawled = imported.crawled_texts
     assert f"imported {len(crawled)} articles from " in first.stdout
     assert "0 broken records" in first.stdout
-    assert articles_of(db) == crawled  # same URLs, same texts
+    assert imported.texts == crawled  # same URLs, same texts
     assert articles_of(db, "raw_text") == articles_of(crawl_db, "raw_text")
     # each imported article points to the record it came from, as the crawl's rows do
     assert rows(db, "SELECT url, warc_file, warc_record_id FROM articles ORDER BY url") == rows(
@@ -166,16 +186,51 @@ def test_importing_the_warcs_gives_the_crawls_articles_and_clusters(archived, im
         assert datetime.fromisoformat(when) == datetime.fromisoformat(
             dates[record_id].replace("Z", "+00:00")
         ).replace(microsecond=0)
-    for target in (crawl_db, db):
-        clustered = crosspost("cluster", "--db", str(target))
-        assert clustered.returncode == 0, clustered.stderr
     assert clusters_of(db) == clusters_of(crawl_db)
     assert len(clusters_of(db)) > 20
 
 
+# -- roles: the imported sample web has no sites.toml, so every role is inferred ---------------
+
+
+def test_roles_inferred_on_the_sample_web_match_its_truth(archived, imported):
+    _folder, _crawl_db, _served, running = archived
+    truth = running.web.flow_roles()
+    found = rows(imported.db, "SELECT id, role, inferred_role FROM sites")
+    assert all(role in (None, "other") for _, role, _ in found)  # no role given
+    inferred = {site: role for site, _, role in found}
+    right = sum(inferred.get(site) == role for site, role in truth.items())
+    assert right / len(truth) >= 0.9, (inferred, truth)
+
+
+def test_inferred_roles_in_exports_and_the_flows_page(archived, imported, tmp_path):
+    _folder, _crawl_db, _served, running = archived
+    db = imported.db
+    out = tmp_path / "sites.json"
+    result = crosspost("export", "--db", str(db), "--format", "json", "--sites", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    nodes = {n["id"]: n for n in json.loads(out.read_text())["nodes"]}
+    for site in running.web.flow_roles():
+        assert nodes[site]["role"] and nodes[site]["role_inferred"] is True
+    html = asyncio.run(make_app(db).client.get("/-/crosspost/flows")).text
+    for site, role in rows(db, "SELECT id, inferred_role FROM sites"):
+        if role:
+            assert f"({role}, inferred from its flows)" in html, site
+
+
+def test_a_role_given_in_sites_toml_wins(imported, tmp_path):
+    copy = tmp_path / "given.db"
+    copy.write_bytes(imported.db.read_bytes())
+    with Store(copy) as store:
+        site = store.db.execute("SELECT id FROM sites WHERE inferred_role = 'origin'").fetchone()[0]
+        store.upsert_site(site, role="community")
+        shown = {r["site"]: r["role"] for r in store.clustered_articles()}
+    assert shown[site] == "community"
+
+
 def test_a_second_import_adds_nothing(archived, imported):
     _folder, crawl_db, _served, _running = archived
-    db, _first, second = imported
+    db, second = imported.db, imported.second
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("imported 0 articles from ")
     assert f"({len(articles_of(crawl_db))} already stored" in second.stdout
@@ -323,3 +378,34 @@ def test_import_of_a_folder_without_archives_is_bad_input(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("crosspost: error: ") and "no WARC files" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_import_shows_a_progress_line_on_a_terminal(archived, tmp_path):
+    """On a terminal (a pseudo-terminal here) stderr carries a live progress line; under cron
+    (no terminal, as in the other tests) nothing but the summary is printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    folder, _db, _served, _running = archived
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crosspost", "import", str(folder), "--db", str(tmp_path / "t.db")],
+        stdout=subprocess.PIPE, stderr=follower, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done with it
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(leader)
+    assert process.returncode == 0
+    assert b"importing: " in shown and b"records" in shown
+    assert stdout.decode().startswith("imported ")
