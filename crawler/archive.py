@@ -16,12 +16,17 @@ import goes on at the next record that can be read.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
+import multiprocessing
+import os
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +40,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from crawler import discovery
 from crawler import settings as crawl_settings
 from crawler.detect import ArticleShapes
-from crawler.extraction import process_page
+from crawler.extraction import leave_with_parent, process_page
 from crawler.structure import title_like
 from dedupe.errors import InputError
 from dedupe.store import Store, over_length
@@ -44,6 +49,7 @@ from dedupe.urls import clean_url, site_id
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 BATCH_SIZE = 200  # articles per transaction
+POOL_AFTER = 200  # pages extracted in this process before worker processes are worth starting
 WAYBACK = re.compile(r"^https?://web\.archive\.org/web/(\d{4,14})[a-z_]*/(https?://.+)$", re.I)
 # Where a record may start after a broken one: a gzip member, or an uncompressed WARC header.
 RECORD_STARTS = (b"\x1f\x8b\x08", b"WARC/1.")
@@ -256,9 +262,22 @@ def read_record_at(path: Path, offset: int, max_bytes: int) -> _Record | None:
 class ArchiveImport:
     """Reads archives into a store, as a crawl reads pages (see the module's docstring)."""
 
-    def __init__(self, store: Store, progress: Callable[[ArchiveReport], None] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        progress: Callable[[ArchiveReport], None] | None = None,
+        workers: int | None = None,
+    ):
         self.store = store
         self.progress = progress
+        # Past POOL_AFTER pages extraction runs in worker processes, as in a crawl
+        # (crawler.pipelines), a few pages ahead of the records being read; results are taken
+        # in the archive's order.
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.pages = 0
+        self.window = 4 * max(self.workers, 1)
+        self.in_flight: deque[tuple[Future, tuple, _Record, str, str]] = deque()
         self.report = ArchiveReport()
         self.shapes = ArticleShapes()
         self.max_bytes = crawl_settings.DOWNLOAD_MAXSIZE
@@ -267,6 +286,13 @@ class ArchiveImport:
         self.undecided: list[tuple[str, Path, int]] = []  # (url, archive, offset)
 
     def run(self, paths: list[Path]) -> ArchiveReport:
+        try:
+            return self._run(paths)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, paths: list[Path]) -> ArchiveReport:
         for path in paths:
             self.report.files += 1
             for read in iter_records(path, self.report, self.max_bytes):
@@ -278,6 +304,8 @@ class ArchiveImport:
                     self.report.skipped[read[1]] += 1
                 if self.progress is not None and self.report.records % 100 == 0:
                     self.progress(self.report)
+        while self.in_flight:
+            self.settle()
         self.decide_undecided()
         self.flush()
         if self.progress is not None:
@@ -329,17 +357,48 @@ class ArchiveImport:
             )
             self.report.not_articles["mostly-links"] += 1
             return None
-        result = process_page(response.text, url, site, self.max_bytes, self.site_patterns(site))
+        args = (response.text, url, site, self.max_bytes, self.site_patterns(site))
+        self.pages += 1
+        if self.pool is None and self.workers > 0 and self.pages > POOL_AFTER:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=leave_with_parent,
+            )
+        future: Future = Future()
+        if self.pool is None:
+            future.set_result(process_page(*args))
+        else:
+            try:
+                future = self.pool.submit(process_page, *args)
+            except BrokenProcessPool:  # a worker was killed: go on in this process
+                self.pool, self.workers = None, 0
+                future.set_result(process_page(*args))
+        self.in_flight.append((future, args, dataclasses.replace(record, body=b""), url, site))
+        while len(self.in_flight) > self.window:
+            self.settle()
+        return None
+
+    def settle(self) -> None:
+        """The pipeline's part for the oldest page in extraction."""
+        future, args, record, url, site = self.in_flight.popleft()
+        try:
+            try:
+                result = future.result()
+            except BrokenProcessPool:  # a worker was killed (the OOM killer): redo it here
+                result = process_page(*args)
+        except Exception as err:  # a bug, not the page: counted, the import goes on
+            self.skip(f"error-{type(err).__name__}")
+            return
         if result.get("targets"):
             self.shapes.learn_led(site, result["targets"])
         if result.get("needs_shape"):  # decided when every record has been read
             self.undecided.append((url, record.file, record.offset))
-            return None
+            return
         if result["outcome"] != "article":
             self.report.not_articles[result["reason"]] += 1
-            return None
+            return
         self.add(record, url, site, result)
-        return None
 
     def learn_from_feed_or_sitemap(self, response, site: str) -> None:
         """What the spider's parse_sitemap and parse_feed learn of a site's article URLs."""
@@ -408,7 +467,11 @@ class ArchiveImport:
 
 
 def import_archives(
-    store: Store, path: Path, progress: Callable[[ArchiveReport], None] | None = None
+    store: Store,
+    path: Path,
+    progress: Callable[[ArchiveReport], None] | None = None,
+    workers: int | None = None,
 ) -> ArchiveReport:
-    """Import the articles of a WARC file, or of every WARC file in a folder."""
-    return ArchiveImport(store, progress).run(archive_files(path))
+    """Import the articles of a WARC file, or of every WARC file in a folder (`workers`
+    extraction processes: default one per core, 0 for none)."""
+    return ArchiveImport(store, progress, workers).run(archive_files(path))

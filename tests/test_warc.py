@@ -409,3 +409,34 @@ def test_import_shows_a_progress_line_on_a_terminal(archived, tmp_path):
     assert process.returncode == 0
     assert b"importing: " in shown and b"records" in shown
     assert stdout.decode().startswith("imported ")
+
+
+def test_a_killed_extraction_worker_loses_no_page(archived, tmp_path, monkeypatch):
+    """kill -9 of an extraction worker midway (the OOM killer): its pages are extracted in the
+    importing process instead, and the import gives every article all the same."""
+    import os
+    import signal
+    import time
+
+    from crawler import archive
+
+    folder, crawl_db, _served, _running = archived
+    monkeypatch.setattr(archive, "POOL_AFTER", 10)
+    killed: list[int] = []
+    with Store(tmp_path / "killed.db") as store:
+        job = archive.ArchiveImport(store, workers=1)
+        settle = job.settle
+
+        def settle_after_a_kill() -> None:
+            if not killed and job.pool is not None and job.pool._processes:
+                pid = next(iter(job.pool._processes))
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                time.sleep(0.5)  # the pool notices
+            settle()
+
+        job.settle = settle_after_a_kill
+        report = job.run(archive.archive_files(folder))
+    assert killed and not report.broken
+    assert not [reason for reason in report.skipped if reason.startswith("error-")]
+    assert articles_of(tmp_path / "killed.db", "raw_text") == articles_of(crawl_db, "raw_text")
