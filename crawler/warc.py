@@ -10,6 +10,7 @@ article row. Each record is flushed as it is written: a killed crawl leaves read
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from datetime import UTC, datetime
@@ -122,8 +123,10 @@ class WarcFiles:
 
     def close(self) -> None:
         if self.file is not None:
-            self.file.close()
-            self.file = None
+            file, self.file = self.file, None
+            # a full disk: the crawl stops on the write that failed already
+            with contextlib.suppress(OSError):
+                file.close()
 
 
 class WarcArchive:

@@ -9,6 +9,7 @@ import asyncio
 import json
 import sqlite3
 import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import crawl_args, crosspost, write_sites
+from conftest import FAST, crawl_args, crosspost, write_sites
+from test_crawl_disk_full import ARTICLES as TIDE_ARTICLES
+from test_crawl_disk_full import small_filesystem_works
+from test_crawl_disk_full import tide_site as tide_site_fixture
 from warcio.archiveiterator import ArchiveIterator
 
 from crosspost.demo.server import serve
@@ -440,3 +444,43 @@ def test_a_killed_extraction_worker_loses_no_page(archived, tmp_path, monkeypatc
     assert killed and not report.broken
     assert not [reason for reason in report.skipped if reason.startswith("error-")]
     assert articles_of(tmp_path / "killed.db", "raw_text") == articles_of(crawl_db, "raw_text")
+
+
+tide_site = tide_site_fixture  # a small site of long articles on loopback
+
+
+def test_a_full_disk_for_the_warcs_stops_the_crawl_and_keeps_the_evidence(tide_site, tmp_path):
+    """The WARC folder on a small file system that fills: the crawl stops with one line, exit
+    1, and every article it stored has its record whole in the archive."""
+    home, hosts = tide_site
+    small = tmp_path / "small"
+    small.mkdir()
+    if not small_filesystem_works(small):
+        pytest.skip("cannot mount a tmpfs in a private mount namespace here (unshare -rm)")
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[sites]]\nname = "Tides"\nurl = "{home}"\n')
+    db, kept = tmp_path / "tides.db", tmp_path / "kept"
+    crawl = [sys.executable, "-m", "crosspost", "crawl", str(sites), "--db", str(db)]
+    crawl += ["--warc", f"{small}/warc", *FAST, "-s", f"CROSSPOST_HOSTS={json.dumps(hosts)}"]
+    crawl += ["-s", "RETRY_TIMES=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    crawl += ["-s", "CROSSPOST_EXTRACT_WORKERS=0"]
+    script = (
+        'mount -t tmpfs -o size=120k tmpfs "$1" && shift && "$@"; code=$?; '
+        f'cp -r "{small}/warc" "{kept}"; exit $code'
+    )
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", str(small), *crawl],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("crosspost: error:")]
+    assert len(errors) == 1 and "cannot write WARC file" in errors[0], result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    stored = articles_of(db, "raw_text")
+    assert 0 < len(stored) < TIDE_ARTICLES
+    assert rows(db, "SELECT COUNT(*) FROM articles WHERE warc_record_id IS NULL") == [(0,)]
+    # the archive holds every stored article (and perhaps a page fetched as the crawl stopped)
+    again = crosspost("import", str(kept), "--db", str(tmp_path / "again.db"))
+    archived = articles_of(tmp_path / "again.db", "raw_text")
+    assert stored.items() <= archived.items(), again.stdout + again.stderr
+    assert len(archived) - len(stored) <= 2
