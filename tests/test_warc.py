@@ -483,4 +483,4 @@ def test_a_full_disk_for_the_warcs_stops_the_crawl_and_keeps_the_evidence(tide_s
     again = crosspost("import", str(kept), "--db", str(tmp_path / "again.db"))
     archived = articles_of(tmp_path / "again.db", "raw_text")
     assert stored.items() <= archived.items(), again.stdout + again.stderr
-    assert len(archived) - len(stored) <= 2
+    assert len(archived) < TIDE_ARTICLES  # the archive too stopped with the disk
