@@ -10,10 +10,12 @@ DB     ?= demo-out/demo.db
 install: $(STAMP)
 
 # Re-installs only when pyproject.toml changes; editable, so code edits need no reinstall.
+# (setuptools' note on every editable install, that a folder named like a package could shadow
+# it, is silenced: the packages are those folders.)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 demo: install

@@ -65,13 +65,17 @@ class ArticleShapes:
 
     def learn(self, site: str, url: str) -> None:
         """A URL a feed or sitemap of the site lists."""
-        self.listed.setdefault(site, {}).setdefault(url_shape(url), set()).add(url)
+        known = self.listed.setdefault(site, {}).setdefault(url_shape(url), set())
+        if len(known) < self.MIN_LISTED:  # enough to decide: memory stays flat
+            known.add(url)
 
     def learn_led(self, site: str, urls: list[str]) -> None:
         """URLs the items of a listing page of the site lead to."""
         shapes = self.led.setdefault(site, {})
         for url in urls:
-            shapes.setdefault(url_shape(url), set()).add(url)
+            known = shapes.setdefault(url_shape(url), set())
+            if len(known) < self.MIN_LED:
+                known.add(url)
 
     def matches(self, site: str, url: str) -> bool:
         shape = url_shape(url)

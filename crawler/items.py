@@ -12,3 +12,4 @@ class PageItem(scrapy.Item):
     html = scrapy.Field()
     listed_shape = scrapy.Field()  # the URL looks like those the site's feeds/sitemaps list
     lease = scrapy.Field()  # distributed crawl: the frontier lease its request holds
+    warc = scrapy.Field()  # (WARC file name, record id) when the crawl archives (crawler.warc)

@@ -147,7 +147,7 @@ def extraction_pool(settings) -> ProcessPoolExecutor | None:
 
 def article_row(item, result: dict) -> dict:
     """The articles row of a page that process_page() found to be an article."""
-    return {
+    row = {
         **result["fields"],
         "url": item["url"],
         "site": item["site"],
@@ -155,8 +155,11 @@ def article_row(item, result: dict) -> dict:
         "text": result["text"],
         "word_count": len(result["text"].split()),
     }
+    if item.get("warc"):
+        row["warc_file"], row["warc_record_id"] = item["warc"]
+    return row
 
 
 def _meta(item) -> dict:
     """The item without its HTML (kept while a page waits for its decision)."""
-    return {key: item[key] for key in ("url", "site", "status")}
+    return {key: item.get(key) for key in ("url", "site", "status", "warc")}

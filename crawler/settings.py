@@ -42,7 +42,10 @@ CROSSPOST_MAX_PAGES = 5000
 ITEM_PIPELINES = {"crawler.pipelines.ArticlePipeline": 300}
 # A database that cannot be written (disk full) stops the crawl instead of failing page by page.
 SPIDER_MIDDLEWARES = {"crawler.middlewares.StoreErrorMiddleware": 10}
-EXTENSIONS = {"crawler.progress.Progress": 500}
+EXTENSIONS = {"crawler.progress.Progress": 500, "crawler.warc.WarcArchive": 400}
+# A folder to archive every response in, as WARC files (crosspost crawl --warc DIR); empty: none.
+CROSSPOST_WARC_DIR = ""
+CROSSPOST_WARC_MAX_SIZE = 1_000_000_000  # bytes per WARC file before the next one
 CROSSPOST_PROGRESS = True
 
 LOG_LEVEL = "INFO"

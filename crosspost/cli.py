@@ -84,6 +84,12 @@ frontier_option = click.option(
     metavar="redis://HOST:PORT/N",
     help="Share the crawl with `crosspost worker` processes through this Redis database.",
 )
+warc_option = click.option(
+    "--warc",
+    metavar="DIR",
+    help="Archive every response, with its request, as WARC files in DIR (created if missing; "
+    "a new file each 1 GB, -s CROSSPOST_WARC_MAX_SIZE); each article row names its file and record.",
+)
 
 
 @click.group(
@@ -107,12 +113,19 @@ def main() -> None:
 # -- crawl, cluster, run -----------------------------------------------------------------------
 
 
-def _crawl_inputs(sites_file: str, settings: tuple[str, ...]) -> tuple[list, dict]:
-    """Read the sites file and -s settings before anything touches the database."""
+def _crawl_inputs(
+    sites_file: str, settings: tuple[str, ...], warc: str | None = None
+) -> tuple[list, dict]:
+    """Read the sites file, -s settings and --warc before anything touches the database."""
     from crawler.runner import parse_overrides
     from crawler.sitelist import load_sites
 
-    return load_sites(sites_file), parse_overrides(list(settings))
+    sites, overrides = load_sites(sites_file), parse_overrides(list(settings))
+    if warc:
+        if Path(warc).exists() and not Path(warc).is_dir():
+            raise InputError(f"--warc {warc} is a file: give a folder for the WARC files")
+        overrides["CROSSPOST_WARC_DIR"] = warc
+    return sites, overrides
 
 
 def _crawl(
@@ -166,19 +179,25 @@ Example:
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
+@warc_option
 @settings_option
 @frontier_option
 @verbose_option
 @friendly_errors
 def crawl(
-    sites_file: str, db: str, settings: tuple[str, ...], frontier: str | None, verbose: bool
+    sites_file: str,
+    db: str,
+    warc: str | None,
+    settings: tuple[str, ...],
+    frontier: str | None,
+    verbose: bool,
 ) -> None:
     """Crawl the sites of SITES.toml into DB.
 
     Only each site's home page is needed: feeds, sitemaps and listings are discovered. The first
     crawl is full; later ones fetch only articles not stored yet.
     """
-    sites, overrides = _crawl_inputs(sites_file, settings)
+    sites, overrides = _crawl_inputs(sites_file, settings, warc)
     with locked(db):
         stats = _crawl(sites, overrides, db, verbose, frontier, sites_file)
     if not _crawl_ok(stats):
@@ -231,18 +250,24 @@ Example (crontab, every 4 hours):
 )
 @click.argument("sites_file", metavar="SITES.toml")
 @db_option
+@warc_option
 @settings_option
 @frontier_option
 @verbose_option
 @friendly_errors
 def run(
-    sites_file: str, db: str, settings: tuple[str, ...], frontier: str | None, verbose: bool
+    sites_file: str,
+    db: str,
+    warc: str | None,
+    settings: tuple[str, ...],
+    frontier: str | None,
+    verbose: bool,
 ) -> None:
     """Crawl then cluster: the command to call from cron.
 
     A lock file (DB.lock) stops overlapping runs; the exit code is 0 only if both steps worked.
     """
-    sites, overrides = _crawl_inputs(sites_file, settings)
+    sites, overrides = _crawl_inputs(sites_file, settings, warc)
     with locked(db):
         stats = _crawl(sites, overrides, db, verbose, frontier, sites_file)
         _cluster(db)
@@ -268,11 +293,17 @@ Example (on each crawl machine; the writer runs `crosspost run sites.toml --db D
     metavar="SECONDS",
     help="How long to wait for the writer to start a crawl (default: for ever).",
 )
+@warc_option
 @settings_option
 @verbose_option
 @friendly_errors
 def worker(
-    sites_file: str, frontier: str, wait: float | None, settings: tuple[str, ...], verbose: bool
+    sites_file: str,
+    frontier: str,
+    wait: float | None,
+    warc: str | None,
+    settings: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """Take part in the crawl of the writer using FRONTIER, without a database.
 
@@ -283,7 +314,7 @@ def worker(
     from crawler.frontier import sites_digest
     from crawler.frontier_runner import run_frontier_crawl
 
-    sites, overrides = _crawl_inputs(sites_file, settings)
+    sites, overrides = _crawl_inputs(sites_file, settings, warc)
     setup_logging(verbose)
     stats = run_frontier_crawl(
         sites, sites_digest(sites_file), frontier, overrides, verbose, wait=wait
@@ -304,36 +335,91 @@ def worker(
 
 
 @main.command("import")
-@click.argument("file", metavar="FILE.jsonl", type=click.Path(dir_okay=False))
+@click.argument("file", metavar="FILE.jsonl|FILE.warc.gz|DIR", type=click.Path())
 @db_option
 @friendly_errors
 def import_(file: str, db: str) -> None:
-    """Add articles from JSON lines: url, title, published, text or html, site (optional).
+    """Add articles from JSON lines, or from WARC archives (a file, or a folder of them).
+
+    JSON lines: url, title, published, text or html, site (optional).
+
+    WARC (crawl --warc, the Wayback Machine, Common Crawl): every HTML response is read as a
+    crawl reads a page (same extraction, URL cleaning and article detection), with the record's
+    WARC-Target-URI as the page's URL and its WARC-Date as the fetched time. Records that are
+    not pages are counted by reason; broken ones are reported and the rest imported. Importing
+    the same file again adds nothing.
 
     \b
-    Example:
+    Examples:
       crosspost import articles.jsonl --db spread.db
+      crosspost import crawl-warcs/ --db spread.db
       crosspost cluster --db spread.db
     """
+    from crawler.archive import is_archive
+
+    path = Path(file)
+    if not path.exists():
+        raise InputError(f"{file} not found")
+    if path.is_dir() or is_archive(path):
+        _import_archives(path, db)
+    else:
+        _import_jsonl(file, db)
+
+
+def _live(label: str):
+    """A status line on a terminal (nothing under cron): a context giving update(text)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+
+    return Console(stderr=True).status(label)
+
+
+def _import_archives(path: Path, db: str) -> None:
+    from crawler.archive import archive_files, import_archives
+
+    files = archive_files(path)  # a folder without archives is bad input, before the database
+    store = open_store(db)
+    setup_logging(False)
+    with _live("importing ...") as status:
+        progress = None
+        if status is not None:
+            progress = lambda r: status.update(  # noqa: E731
+                f"importing: {r.files:,}/{len(files):,} files, {r.records:,} records, "
+                f"{r.added:,} articles added, {r.known:,} already stored, "
+                f"{len(r.broken):,} broken ..."
+            )
+        report = import_archives(store, path, progress=progress)
+    store.close()
+    for name, offset, problem in report.broken:
+        click.echo(f"crosspost: {name}: broken record at byte {offset}: {problem}", err=True)
+    skipped = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
+    cut = f", {report.cut} cut to {MAX_TEXT_CHARS:,} characters" if report.cut else ""
+    click.echo(
+        f"imported {report.added} articles from {report.records} records of {report.files} "
+        f"WARC file{'s' * (report.files != 1)} ({report.known} already stored, "
+        f"{sum(report.not_articles.values())} pages not articles, "
+        f"{sum(report.skipped.values())} responses skipped{': ' + skipped if skipped else ''}, "
+        f"{len(report.broken)} broken records{cut})"
+    )
+    if report.broken:
+        sys.exit(EXIT_FAILED)
+
+
+def _import_jsonl(file: str, db: str) -> None:
     from dedupe.ingest import import_jsonl
 
-    if not Path(file).is_file():
-        raise InputError(f"{file} not found")
     store = open_store(db)
-    if sys.stderr.isatty():  # a live progress line on a terminal; nothing under cron
-        from rich.console import Console
-
-        with Console(stderr=True).status("importing ...") as status:
-            report = import_jsonl(
-                store,
-                Path(file),
-                progress=lambda r: status.update(
-                    f"importing: line {r.lines:,}, {r.added:,} added, {r.known:,} already "
-                    f"stored, {len(r.errors):,} broken ..."
-                ),
+    with _live("importing ...") as status:
+        progress = None
+        if status is not None:
+            progress = lambda r: status.update(  # noqa: E731
+                f"importing: line {r.lines:,}, {r.added:,} added, {r.known:,} already "
+                f"stored, {len(r.errors):,} broken ..."
             )
-    else:
-        report = import_jsonl(store, Path(file))
+        report = import_jsonl(store, Path(file), progress=progress)
     store.close()
     for line_number, problem in report.errors:
         click.echo(f"crosspost: {file}:{line_number}: {problem}", err=True)
@@ -363,6 +449,50 @@ def extract(source: str, url: str | None) -> None:
 
     body, page_url = load_page(source, url)
     click.echo(json.dumps(describe_page(body, page_url), indent=2, ensure_ascii=False))
+
+
+# -- find ----------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog="""\b
+--json prints one object:
+  query        what was looked up: url, article_id (when stored), words (of a given text)
+  clusters     best first; each: id, title, size, sites, first_published, last_published,
+               spread_path (the page in `crosspost serve`), origin (a member), members: each
+               article_id, url, site, site_name, role, title, published, fetched_at, kind
+               (origin, copy, excerpt), similarity, containment, source_article_id,
+               source_url, source_site, evidence, confidence, lag_hours (from its source),
+               warc_file, warc_record_id
+  matches      for a given text: article_id, cluster_id, kind (copy, excerpt-of-it: the text
+               is an excerpt of the article, excerpt-in-it, part), resemblance, containment
+  unclustered  matched articles in no cluster: id, url, site, title, published, fetched_at
+
+\b
+Examples:
+  crosspost find https://example.org/2026/11/some-article/ --db spread.db
+  crosspost find saved-page.html --db spread.db --json
+  pbpaste | crosspost find - --db spread.db"""
+)
+@click.argument("source", metavar="URL|FILE|-")
+@existing_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (described below).")
+@friendly_errors
+def find(source: str, db: str, as_json: bool) -> None:
+    """Where did this go? The cluster of a page: its origin and every copy, with evidence.
+
+    A URL stored in DB gives its cluster at once. Any other URL is fetched, and a FILE (a saved
+    page or plain text) or - (text on stdin) is read; its text is then looked up in the LSH
+    index and verified as clustering does, and the clusters it belongs to are shown.
+    """
+    from crosspost.find import find_source, render_found
+
+    with Store.open_read_only(db) as store:  # find only reads
+        found = find_source(store, source)
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(render_found(found))
 
 
 # -- export, serve, demo -------------------------------------------------------------------------

@@ -37,13 +37,18 @@ def _metadata_file() -> dict[str, Any]:
     return json.loads(files("crosspost").joinpath("metadata.json").read_text(encoding="utf-8"))
 
 
-def load_metadata(database: str, tables: list[str] | None = None) -> dict[str, Any]:
+def load_metadata(
+    database: str, tables: list[str] | None = None, summary: str | None = None
+) -> dict[str, Any]:
     """Datasette metadata for a crosspost database served under the name `database`.
 
     `tables` (all table names of the file) lets tables added by later migrations that start
-    with "_" (the pipeline's working state) be hidden too.
+    with "_" (the pipeline's working state) be hidden too; `summary` (what the file holds, see
+    describe_database) becomes the source line of the home page.
     """
     shipped = copy.deepcopy(_metadata_file())
+    if summary:
+        shipped["source"] = f"{shipped['source']}: {summary}"
     database_metadata = shipped.pop("database")
     for table in tables or []:
         if table.startswith("_"):
@@ -70,6 +75,25 @@ def check_database(db_path: str | os.PathLike) -> list[str]:
             raise StoreError(f"cannot read {store.path}: {err}") from err
 
 
+def describe_database(db_path: str | os.PathLike) -> str:
+    """What the file holds, in words: "1,204 articles from 8 sites, 87 clusters, last crawl
+    finished 2026-11-30" (read-only; an empty part is left out)."""
+    with Store.open_read_only(db_path) as store:
+        conn = store.db.conn
+        articles, sites = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT site) FROM articles"
+        ).fetchone()
+        clusters = conn.execute("SELECT COUNT(*) FROM clusters").fetchone()[0]
+        last = conn.execute("SELECT MAX(finished) FROM crawl_runs").fetchone()[0]
+    parts = [
+        f"{articles:,} article{'s' * (articles != 1)} from {sites:,} site{'s' * (sites != 1)}",
+        f"{clusters:,} cluster{'s' * (clusters != 1)} of copies and excerpts",
+    ]
+    if last:
+        parts.append(f"last crawl finished {last[:10]}")
+    return ", ".join(parts)
+
+
 def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     """A Datasette instance serving `db_path` read-only with the crosspost metadata and plugin.
 
@@ -92,7 +116,7 @@ def make_app(db_path: str | os.PathLike, immutable: bool = False) -> Datasette:
     ds = Datasette(
         files=[] if immutable else [path],
         immutables=[path] if immutable else [],
-        metadata=load_metadata(Path(path).stem, tables),
+        metadata=load_metadata(Path(path).stem, tables, describe_database(path)),
         settings=SETTINGS,
     )
     if Path(path).stem not in ds.databases:  # Datasette names a database after its file

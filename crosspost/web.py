@@ -6,6 +6,8 @@ Pages (all read-only, all escaping crawled text; external links only for http(s)
     /-/crosspost/cluster/<id>.gexf|graphml|json the same cluster as a graph file (dedupe.export)
     /-/crosspost/flows                          site-to-site flows: graph and table
     /-/crosspost/flows.gexf|graphml|json        the site graph as a file
+    /-/crosspost/find?q=URL-or-passage          where did this go: the clusters of a stored
+                                                page or of a passage (dedupe.find)
 
 With several databases attached, `?database=NAME` picks one (default: the first crosspost one).
 Any table or query with source/target columns can also be downloaded as .gexf or .graphml.
@@ -36,6 +38,7 @@ from markupsafe import Markup
 
 from dedupe.errors import ExportError
 from dedupe.export import xml_safe
+from dedupe.roles import shown_role
 from dedupe.store import Store
 
 PACKAGE_DIR = Path(__file__).parent
@@ -128,6 +131,21 @@ def cluster_url(datasette, db_name: str, cluster_id: int, fmt: str | None = None
     """The spread page of a cluster (or, with `fmt`, its graph download)."""
     suffix = f".{fmt}" if fmt else ""
     return _query(datasette, db_name, f"/-/crosspost/cluster/{cluster_id}{suffix}")
+
+
+def find_url(datasette, db_name: str) -> str:
+    return _query(datasette, db_name, "/-/crosspost/find")
+
+
+def _find_form(datasette, db_name: str, query: str | None = None) -> dict[str, Any]:
+    """What crosspost_find_form.html needs (every plugin page shows the form)."""
+    names = [name for name in datasette.databases if name != "_internal"]
+    return {
+        "find_url": datasette.urls.path("/-/crosspost/find"),
+        "find_database": db_name if len(names) > 1 else None,
+        "find_query": query,
+        "find_max_chars": FIND_MAX_CHARS,
+    }
 
 
 def flows_url(datasette, db_name: str, fmt: str | None = None) -> str:
@@ -305,6 +323,7 @@ async def cluster_page(datasette, request) -> Response:
         ],
         "flows_url": flows_url(datasette, db.name),
         "static": datasette.urls.path("/-/crosspost/static/"),
+        **_find_form(datasette, db.name),
     }
     html = await datasette.render_template("crosspost_cluster.html", context, request=request)
     return Response.html(html)
@@ -343,14 +362,23 @@ async def flows_page(datasette, request) -> Response:
     for flow in flows:
         names.setdefault(flow["source"], flow["source_name"])
         names.setdefault(flow["target"], flow["target_name"])
-    roles = {
-        row["id"]: row["role"]
-        for row in _rows(await db.execute("SELECT id, role FROM sites"))
-        if row["id"] in names
-    }
-    # Around the circle in the order material travels: origins, republishers, aggregators...
-    rank = {"origin": 0, "republisher": 1, "aggregator": 2, "community": 3}
-    names = dict(sorted(names.items(), key=lambda item: (rank.get(roles.get(item[0]), 4), item[0])))
+    # a role sites.toml gives, else the one the site's flows show (schema 9; older: none)
+    inferred_column = "inferred_role" in await db.table_columns("sites")
+    site_rows = _rows(
+        await db.execute(
+            "SELECT id, role, "
+            + ("inferred_role" if inferred_column else "NULL AS inferred_role")
+            + " FROM sites"
+        )
+    )
+    shown = {row["id"]: shown_role(row["role"], row["inferred_role"]) for row in site_rows}
+    roles = {site: role for site, (role, _) in shown.items() if site in names and role}
+    inferred = {site for site, (_, was_inferred) in shown.items() if was_inferred}
+    # In the order material travels: origins, republishers, aggregators, then the others.
+    names = dict(
+        sorted(names.items(), key=lambda item: (ROLE_RANK.get(roles.get(item[0]), 4), item[0]))
+    )
+    strong = strongest_flows(flows)
     for flow in flows:
         flow["source_url"] = datasette.urls.row(db.name, "sites", flow["source"])
         flow["target_url"] = datasette.urls.row(db.name, "sites", flow["target"])
@@ -364,8 +392,10 @@ async def flows_page(datasette, request) -> Response:
                 "id": site,
                 "site": role_of[site],
                 "label": name,
-                "title": f"{name} ({roles.get(site) or 'no role'})",
+                "title": f"{name} ({role_of[site]}"
+                + (", inferred from its flows)" if site in inferred else ")"),
                 "kind": roles.get(site) or "",
+                "column": ROLE_RANK.get(roles.get(site), 4),
                 "href": datasette.urls.row(db.name, "sites", site),
             }
             for site, name in names.items()
@@ -376,9 +406,12 @@ async def flows_page(datasette, request) -> Response:
                 "target": f["target"],
                 "pieces": f["pieces"],
                 "lag_hours": f["median_lag_hours"],
+                "strong": (f["source"], f["target"]) in strong,
             }
             for f in flows
         ],
+        # With many sites only each one's strongest flows are drawn until asked for all.
+        "strongest_only": len(names) > FEW_SITES,
     }
     context = {
         "database": db.name,
@@ -388,9 +421,29 @@ async def flows_page(datasette, request) -> Response:
         "downloads": [(fmt, flows_url(datasette, db.name, fmt)) for fmt in EXPORT_TYPES],
         "flows_table_url": datasette.urls.table(db.name, "site_flows"),
         "static": datasette.urls.path("/-/crosspost/static/"),
+        **_find_form(datasette, db.name),
     }
     html = await datasette.render_template("crosspost_flows.html", context, request=request)
     return Response.html(html)
+
+
+ROLE_RANK = {"origin": 0, "republisher": 1, "aggregator": 2, "community": 3}
+FEW_SITES = 8  # more sites than this: the flows page draws the strongest flows only
+
+
+def strongest_flows(flows: list[dict[str, Any]]) -> set:
+    """(source, target) of the flows the flows page draws when there are many sites: the
+    largest (by pieces) that leaves and that reaches each site, and the largest flows overall,
+    as many as there are sites."""
+    ranked = sorted(flows, key=lambda f: (-f["pieces"], f["source"], f["target"]))
+    sites = {f["source"] for f in flows} | {f["target"] for f in flows}
+    strong = {(f["source"], f["target"]) for f in ranked[: len(sites)]}
+    first_leaving: dict[str, tuple] = {}
+    first_reaching: dict[str, tuple] = {}
+    for flow in ranked:
+        first_leaving.setdefault(flow["source"], (flow["source"], flow["target"]))
+        first_reaching.setdefault(flow["target"], (flow["source"], flow["target"]))
+    return strong | set(first_leaving.values()) | set(first_reaching.values())
 
 
 def flow_matrix(
@@ -435,6 +488,90 @@ async def flows_download(datasette, request) -> Response:
     except ExportError as err:
         raise NotFound(str(err)) from err
     return _download(body, fmt, "site-flows")
+
+
+FIND_MAX_CHARS = 50_000  # a passage, not a book: what one request may ask the server to sign
+
+
+def _find(path: str, query: str) -> tuple[Any, str | None]:
+    """dedupe.find on a read-only Store of the served file: (Found or None, message)."""
+    from dedupe.errors import CrosspostError
+    from dedupe.find import find, stored_article
+
+    with Store.open_read_only(path) as store:
+        try:
+            if query.startswith(("http://", "https://")) and not any(c.isspace() for c in query):
+                if stored_article(store, query) is None:
+                    return None, (
+                        "That URL is not in this database, and the server does not fetch "
+                        "pages: paste a passage of its text instead."
+                    )
+                found = find(store, url=query)
+            else:
+                found = find(store, text=query)
+        except CrosspostError as err:
+            return None, str(err)
+    if not found.clusters and not found.unclustered:
+        return found, "No stored article is a copy, an excerpt or the source of this text."
+    return found, None
+
+
+async def find_page(datasette, request) -> Response:
+    """Where did this go? The clusters of a stored URL or of a passage, with every copy."""
+    db = await _crosspost_database(datasette, request)
+    await _check_view(
+        datasette, request, db, ("articles", "clusters", "cluster_members", "spread_edges")
+    )
+    query = (request.args.get("q") or "").strip()[:FIND_MAX_CHARS]
+    found, message = (None, None)
+    if query:
+        if not db.path:
+            raise NotFound(f"database {db.name} has no file to search")
+        found, message = await asyncio.to_thread(_find, db.path, query)
+    clusters = []
+    asked = found.query.get("article_id") if found else None
+    for cluster in found.clusters if found else []:
+        names = {m["article_id"]: m["site_name"] for m in cluster["members"]}
+        members = []
+        for member in cluster["members"]:
+            members.append(
+                {
+                    **member,
+                    "row_url": datasette.urls.row(db.name, "articles", str(member["article_id"])),
+                    "link": safe_url(member["url"]),
+                    "source_name": names.get(member["source_article_id"]),
+                    "asked": member["article_id"] == asked,
+                }
+            )
+        clusters.append(
+            {
+                **cluster,
+                "members": members,
+                "page_url": cluster_url(datasette, db.name, cluster["id"]),
+            }
+        )
+    matches = [
+        {**m, "row_url": datasette.urls.row(db.name, "articles", str(m["article_id"]))}
+        for m in (found.matches if found else [])
+        if m["cluster_id"] is not None
+    ][:5]
+    unclustered = [
+        {**a, "row_url": datasette.urls.row(db.name, "articles", str(a["id"]))}
+        for a in (found.unclustered if found else [])
+    ]
+    context = {
+        "database": db.name,
+        "clusters": clusters,
+        "matches": matches,
+        "unclustered": unclustered,
+        "message": message,
+        "big_form": True,
+        "flows_url": flows_url(datasette, db.name),
+        "static": datasette.urls.path("/-/crosspost/static/"),
+        **_find_form(datasette, db.name, query),
+    }
+    html = await datasette.render_template("crosspost_find.html", context, request=request)
+    return Response.html(html)
 
 
 async def static_file(request) -> Response:
@@ -570,6 +707,7 @@ def register_routes(datasette):
             cluster_download,
         ),
         (r"^/-/crosspost/flows$", flows_page),
+        (r"^/-/crosspost/find$", find_page),
         (r"^/-/crosspost/flows\.(?P<fmt>gexf|graphml|json)$", flows_download),
         (r"^/-/crosspost/static/(?P<filename>[a-z0-9_-]+\.(?:js|css))$", static_file),
     ]
@@ -639,7 +777,10 @@ def menu_links(datasette, actor, request):
     async def inner():
         for name, db in datasette.databases.items():
             if name != "_internal" and await _is_crosspost(db):
-                return [{"href": flows_url(datasette, name), "label": "Site-to-site flows"}]
+                return [
+                    {"href": flows_url(datasette, name), "label": "Site-to-site flows"},
+                    {"href": find_url(datasette, name), "label": "Find copies"},
+                ]
         return []
 
     return inner

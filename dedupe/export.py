@@ -4,7 +4,8 @@ The article graph has one node per clustered article (attributes site, title, ur
 role, cluster_id, kind, and flags: the spread's stored notes such as
 "claims-earlier-than-source", comma-separated) plus one node per external source named by an
 attribution but never crawled (external=True), and one edge per spread edge (evidence,
-confidence, lag_hours, cluster_id). With ``sites=True`` nodes are sites (name, role, crawled)
+confidence, lag_hours, cluster_id). With ``sites=True`` nodes are sites (name, role, crawled;
+``role_inferred`` when the role comes from the site's flows, dedupe.roles, not sites.toml)
 and an edge source_site -> target_site carries ``pieces`` (clusters that flowed along it, also
 its ``weight``), ``copies`` and ``median_lag_hours``.
 
@@ -42,6 +43,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import ExportError
+from .roles import shown_role
 from .spread import CONFIDENCE, external_sources, parse_time
 from .store import Store, now
 
@@ -207,7 +209,8 @@ def _site_graph(store: Store, articles: nx.DiGraph, cluster_id: int | None) -> n
             site,
             label=row.get("name") or site,
             name=row.get("name") or site,
-            role=row.get("role"),
+            role=shown_role(row.get("role"), row.get("inferred_role"))[0],
+            role_inferred=shown_role(row.get("role"), row.get("inferred_role"))[1],
             home_url=row.get("home_url"),
             crawled=bool(row.get("crawled", 0)),
             external=site not in known,

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -252,10 +253,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS idx_frontier_site ON _frontier(site);
     """,
+    # 8: the evidence of an article: the WARC file and record its page was archived in (crawl
+    # --warc, import of WARC files); NULL when it was not archived.
+    """
+    ALTER TABLE articles ADD COLUMN warc_file TEXT;
+    ALTER TABLE articles ADD COLUMN warc_record_id TEXT;
+    """,
+    # 9: a site's role as its flows show it (dedupe.roles), kept beside the role sites.toml
+    # gives; rewritten with site_flows.
+    """
+    ALTER TABLE sites ADD COLUMN inferred_role TEXT;
+    """,
 ]
+ROLES_MIGRATION = 9  # inferred roles are first computed when a database reaches it
+ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
 
 
-_ARTICLE_LIST = ", ".join(ARTICLE_COLUMNS)
+# Where an article's page is archived (migration 8): written with it, not read by the pipeline.
+EVIDENCE_COLUMNS = ("warc_file", "warc_record_id")
+STORED_COLUMNS = ARTICLE_COLUMNS + EVIDENCE_COLUMNS
+_ARTICLE_LIST = ", ".join(STORED_COLUMNS)
 # New articles pass through a temporary table so that a batch is one INSERT statement: the FTS5
 # index, fed by trigger, costs about half as much that way as with one statement per article
 # (FTS5 writes its pending terms out at statement boundaries).
@@ -264,7 +281,7 @@ _CREATE_INCOMING = (
 )
 _INSERT_INCOMING = (
     f"INSERT INTO temp._incoming ({_ARTICLE_LIST}) "
-    f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)})"
+    f"VALUES ({', '.join('?' for _ in STORED_COLUMNS)})"
 )
 _INSERT_ARTICLES = (
     f"INSERT OR IGNORE INTO articles ({_ARTICLE_LIST}) "
@@ -388,13 +405,13 @@ def _sql_value(value: Any) -> Any:
 
 
 def _article_row(article: dict[str, Any]) -> list[Any]:
-    """Values for ARTICLE_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
-    row = {column: article.get(column) for column in ARTICLE_COLUMNS}
+    """Values for STORED_COLUMNS; fetched_at defaults to now, texts cut to MAX_TEXT_CHARS."""
+    row = {column: article.get(column) for column in STORED_COLUMNS}
     row["fetched_at"] = row["fetched_at"] or now()
     for column in TEXT_COLUMNS:
         if isinstance(row[column], str):
             row[column] = row[column][:MAX_TEXT_CHARS]
-    return [row[column] for column in ARTICLE_COLUMNS]
+    return [row[column] for column in STORED_COLUMNS]
 
 
 def over_length(article: dict[str, Any]) -> int:
@@ -478,8 +495,11 @@ class Store:
                 )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
-                    conn.execute(statement)
+                    if not self._column_exists(statement):
+                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
+                if number == ROLES_MIGRATION:
+                    self._refresh_roles()
             if not self.db["articles_fts"].exists():
                 for statement in _statements(_ARTICLES_FTS):
                     conn.execute(statement)
@@ -487,6 +507,15 @@ class Store:
         except BaseException:
             conn.rollback()
             raise
+
+    def _column_exists(self, statement: str) -> bool:
+        """Whether `statement` adds a column the table has already (SQLite's ADD COLUMN has no
+        IF NOT EXISTS: a file whose version was set back must still migrate)."""
+        added = ADD_COLUMN.match(statement)
+        if not added:
+            return False
+        table, column = added.groups()
+        return any(row[1] == column for row in self.db.conn.execute(f"PRAGMA table_info({table})"))
 
     @property
     def schema_version(self) -> int:
@@ -979,6 +1008,27 @@ class Store:
             "INSERT INTO site_flows (source_site, target_site, pieces, median_lag_hours) "
             + SITE_FLOWS_SQL
         )
+        self._refresh_roles()
+
+    def _refresh_roles(self) -> None:
+        """sites.inferred_role from site_flows (dedupe.roles), inside the caller's transaction."""
+        from .roles import infer_roles
+
+        flows = self.db.conn.execute("SELECT source_site, target_site, pieces FROM site_flows")
+        roles = infer_roles(flows)
+        self.db.conn.execute(
+            "UPDATE sites SET inferred_role = NULL WHERE inferred_role IS NOT NULL"
+        )
+        self.db.conn.executemany(
+            "UPDATE sites SET inferred_role = ? WHERE id = ?", [(r, s) for s, r in roles.items()]
+        )
+
+    def _role_sql(self, alias: str) -> str:
+        """The role shown for a site: the one sites.toml gives, else the one its flows show
+        (a database opened read-only before migration 9 has only the first)."""
+        if "inferred_role" in self.db["sites"].columns_dict:
+            return f"COALESCE(NULLIF({alias}.role, 'other'), {alias}.inferred_role, {alias}.role)"
+        return f"{alias}.role"
 
     # -- crawl state (what was fetched; behind crawler.state's small interface) ----------------
 
@@ -1058,7 +1108,7 @@ class Store:
         sql = (
             "SELECT a.id, a.url, a.site, a.title, a.published, a.published_source, a.fetched_at, "
             "a.canonical_url, a.attribution_url, a.attribution_name, m.cluster_id, m.kind, "
-            "m.similarity, m.containment, s.name AS site_name, s.role "
+            f"m.similarity, m.containment, s.name AS site_name, {self._role_sql('s')} AS role "
             "FROM cluster_members m JOIN articles a ON a.id = m.article_id "
             "LEFT JOIN sites s ON s.id = a.site"
         )

@@ -8,6 +8,7 @@ of crafted titles, names and URLs through the same browser, served by the in-pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_roles import build_role_database
 from test_web import HOSTILE_TITLE, build_database
 
 from crosspost.serve import make_app
@@ -57,6 +59,25 @@ def wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
                 process.kill()
                 pytest.fail("crosspost serve did not start:\n" + log.read_text())
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serving(db: Path, log_path: Path):
+    """`crosspost serve DB --port N` in its own process; yields the base URL."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crosspost", "serve", str(db), "--port", str(port)],
+            stdout=log,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, process, log_path)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +229,87 @@ def test_flows_page_and_clusters_table(demo, page, tmp_path):
     assert page.locator("a.crosspost-spread").count() > 0
     page.screenshot(path=str(tmp_path / "clusters-table.png"), full_page=True)
     assert page.errors == []
+
+
+def test_find_form_takes_a_passage_to_its_cluster(demo, page, tmp_path):
+    base, db = demo
+    cluster_id, _nodes, _edges, _sites = largest_cluster(db)
+    ((text, origin_site),) = query(
+        db,
+        "SELECT a.text, COALESCE(s.name, o.site) FROM cluster_members m "
+        "JOIN articles a ON a.id = m.article_id JOIN clusters c ON c.id = m.cluster_id "
+        "JOIN articles o ON o.id = c.origin_article_id LEFT JOIN sites s ON s.id = o.site "
+        "WHERE m.cluster_id = ? AND m.kind = 'excerpt' ORDER BY a.id LIMIT 1",
+        cluster_id,
+    )
+    passage = "\n".join(text.splitlines()[1:4])  # a few paragraphs, not the excerpt's start
+    assert len(passage.split()) >= 60
+    page.goto(f"{base}/-/crosspost/flows")
+    page.fill("form.crosspost-find textarea", passage)
+    page.locator("form.crosspost-find button").click()
+    page.wait_for_selector("section.crosspost-found")
+    found = page.locator("section.crosspost-found").first
+    assert f"Cluster {cluster_id}:" in found.locator("h2").inner_text()
+    assert f"Origin: {origin_site}" in found.inner_text()
+    assert found.locator("table.crosspost-members tbody tr").count() >= 3
+    page.screenshot(path=str(tmp_path / "find.png"), full_page=True)
+    found.locator("a", has_text="Open its spread").click()
+    page.wait_for_selector("body[data-crosspost-ready]")
+    assert page.url.endswith(f"/-/crosspost/cluster/{cluster_id}")
+    assert page.errors == [] and page.dialogs == []
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_flows_page_stays_readable_at_fourteen_sites(page, tmp_path):
+    db = tmp_path / "fourteen.db"
+    roles = build_role_database(db)
+    ((flows,),) = query(db, "SELECT COUNT(*) FROM site_flows WHERE source_site != target_site")
+    with serving(db, tmp_path / "serve.log") as base:
+        page.goto(f"{base}/-/crosspost/flows")
+        page.wait_for_selector("body[data-crosspost-ready]")
+        graph = page.locator("#cp-graph-svg")
+        assert graph.locator(".cp-node").count() == len(roles) == 14
+        assert graph.locator(".cp-edge").count() == flows
+        strong = graph.locator(".cp-edge:not(.cp-weak)").count()
+        assert 0 < strong < flows
+        assert not graph.locator(".cp-edge.cp-weak").first.is_visible()
+        # sites in columns by role, origins leftmost, aggregators right of republishers
+        titles = [t.text_content() for t in graph.locator(".cp-column-title").all()]
+        assert titles == ["origins", "republishers", "aggregators"]
+
+        def x_of(site: str) -> float:
+            return graph.locator(f'.cp-node[data-id="{site}"] circle.cp-dot').bounding_box()["x"]
+
+        xs = {
+            role: {x_of(site) for site, r in roles.items() if r == role}
+            for role in set(roles.values())
+        }
+        assert max(xs["origin"]) < min(xs["republisher"]) < min(xs["aggregator"])
+        labels = [box.bounding_box() for box in graph.locator(".cp-node-label").all()]
+        assert not any(boxes_overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :])
+        page.screenshot(path=str(tmp_path / "flows-14.png"), full_page=True)
+        # hovering a site shows all of its flows, weak ones too
+        site = next(site for site, role in roles.items() if role == "origin")
+        graph.locator(f'.cp-node[data-id="{site}"] circle.cp-dot').hover()
+        (( own,),) = query(
+            db, "SELECT COUNT(*) FROM site_flows WHERE source_site != target_site "
+            "AND ? IN (source_site, target_site)", site,
+        )  # fmt: skip
+        assert graph.locator(".cp-edge.cp-on").count() == own
+        assert sum(e.is_visible() for e in graph.locator(".cp-edge.cp-on").all()) == own
+        page.mouse.move(1, 1)
+        page.check("#crosspost-all-flows")
+        assert all(e.is_visible() for e in graph.locator(".cp-edge").all())
+        page.screenshot(path=str(tmp_path / "flows-14-all.png"), full_page=True)
+        assert page.errors == []
 
 
 # -- hostile content ------------------------------------------------------------------------------

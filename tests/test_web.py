@@ -287,6 +287,14 @@ def test_metadata_describes_every_public_table_and_column(db_path, client):
     assert tables["articles"]["fts_table"] == "articles_fts"
 
 
+def test_home_page_describes_the_database_not_files_a_user_lacks(client):
+    html = client("/").text
+    assert "7 articles from 4 sites, 2 clusters of copies and excerpts" in html
+    for absent in ("sites.toml", "DESIGN"):
+        assert absent not in html
+        assert absent not in client("/spread").text
+
+
 def test_new_underscore_tables_are_hidden():
     meta = load_metadata("x", ["articles", "_later_state"])
     assert meta["databases"]["x"]["tables"]["_later_state"] == {"hidden": True}
@@ -612,6 +620,9 @@ def test_hostile_content_is_escaped_everywhere(client):
         "/spread/largest_clusters",
         "/spread/cluster_spread?cluster=1",
         "/spread/search_articles?q=river",
+        "/-/crosspost/find?q=https://bigpaper.example/news/ferry-vote",
+        "/-/crosspost/find?q=https://origin.example/2026/03/library",
+        "/-/crosspost/find?q=%3Cscript%3Ealert(1)%3C/script%3E",
     ]
     for page in pages:
         html = client(page).text
@@ -622,6 +633,26 @@ def test_hostile_content_is_escaped_everywhere(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text in the table
     assert "javascript:alert(3)" in html  # the URL is shown, but not as a link
     assert "\\u003cscript\\u003e" in html  # and in the embedded JSON
+
+
+def test_find_page_by_stored_url(client):
+    html = client("/-/crosspost/find?q=https://bigpaper.example/news/ferry-vote").text
+    assert "Cluster 1:" in html and 'href="/-/crosspost/cluster/1"' in html
+    assert "Origin: <strong>Valley Courier</strong>" in html
+    assert 'class="crosspost-asked"' in html  # the page asked about stands out
+    assert "canonical" in html and "6.0" in html  # evidence and lag of the copy
+    unknown = client("/-/crosspost/find?q=https://elsewhere.example/story").text
+    assert "not in this database" in unknown and "Cluster" not in unknown
+    # a passage needs the index, which only `crosspost cluster` builds: said, not a traceback
+    passage = client("/-/crosspost/find?q=Three+river+towns+agreed+on+Tuesday")
+    assert passage.status_code == 200 and "run `crosspost cluster` first" in passage.text
+
+
+def test_every_plugin_page_has_the_find_form(client):
+    for page in ("/-/crosspost/cluster/1", "/-/crosspost/flows", "/-/crosspost/find"):
+        html = client(page).text
+        assert '<form class="crosspost-find" action="/-/crosspost/find"' in html, page
+    assert "Find copies" in client("/").text  # in the menu
 
 
 def test_safe_url():

@@ -33,6 +33,7 @@ from crawler.items import PageItem
 from crawler.sitelist import SiteConfig, load_sites
 from crawler.state import CrawlState, SQLiteCrawlState
 from crawler.structure import title_like
+from crawler.warc import WARC_META
 from dedupe.store import Store
 from dedupe.urls import clean_url, site_id
 
@@ -290,6 +291,7 @@ class SitesSpider(scrapy.Spider):
             status=response.status,
             html=response.text,
             listed_shape=self.shapes.matches(site, url),
+            warc=response.meta.get(WARC_META),
         )
 
     def follow_links(

@@ -77,6 +77,14 @@ SITE_TABLE = (
      "lines and footers in French"),
 )  # fmt: skip
 ORIGINS = ("courier", "dispatch", "observer")
+# A site's role (SITE_TABLE) as its flows show it: origins are copied, the republisher copies
+# origins and is copied by aggregators, aggregators and the community blog copy.
+FLOW_ROLES = {
+    "origin": "origin",
+    "republisher": "republisher",
+    "aggregator": "aggregator",
+    "community": "aggregator",
+}
 AGGREGATORS = ("rake", "pulse", "scroll")
 DATE_ONLY = {"pulse", "porch"}
 START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
@@ -237,6 +245,12 @@ class SampleWeb:
                  port: int | None = None) -> Response:  # fmt: skip
         """The page at host + path as of `now` (None: the end of the web); links use `port`."""
         return self.router.respond(host.split(":")[0].lower(), path_with_query, now, port)
+
+    def flow_roles(self) -> dict[str, str]:
+        """host -> the role each site plays in the web's spread plan, in the terms roles are
+        inferred in (dedupe.roles): a community blog that only posts excerpts of others is an
+        aggregator there."""
+        return {site.host: FLOW_ROLES[site.role] for site in self.sites}
 
     def write_sites_toml(self, path: str | Path, base_urls: dict[str, str]) -> Path:
         """Write a sites.toml with each site's name, home page (from base_urls) and role."""

@@ -139,22 +139,37 @@
     return { positions: positions, width: x - 10, height: 30 + tallest * 64 };
   }
 
-  function circleLayout(nodes) {
-    var count = Math.max(nodes.length, 1);
-    var radius = Math.max(140, count * 40);
-    var centre = radius + 150;
-    var positions = {};
-    nodes.forEach(function (n, index) {
-      var angle = -Math.PI / 2 + (2 * Math.PI * index) / count;
-      positions[n.id] = {
-        x: centre + radius * Math.cos(angle),
-        y: radius + 50 + radius * Math.sin(angle),
-        // Labels outside the ring, where no edge runs.
-        dx: Math.cos(angle),
-        dy: Math.sin(angle)
-      };
+  /* Sites in columns by role (origins left, then republishers, aggregators, the rest), each
+     column's sites by the pieces they carry; flows then mostly run left to right. */
+  var COLUMN_TITLES = ["origins", "republishers", "aggregators", "community", "other"];
+  function roleLayout(nodes, edges) {
+    var weight = {};
+    edges.forEach(function (e) {
+      weight[e.source] = (weight[e.source] || 0) + (e.pieces || 1);
+      weight[e.target] = (weight[e.target] || 0) + (e.pieces || 1);
     });
-    return { positions: positions, width: 2 * centre, height: 2 * radius + 100 };
+    var columns = {};
+    nodes.forEach(function (n) {
+      var c = n.column == null ? 4 : n.column;
+      (columns[c] = columns[c] || []).push(n);
+    });
+    var used = Object.keys(columns).map(Number).sort(function (a, b) { return a - b; });
+    var positions = {}, tallest = 0, titles = [];
+    var GAP_X = 280, GAP_Y = 50, LEFT = 130, TOP = 70;
+    used.forEach(function (c, index) {
+      var column = columns[c];
+      column.sort(function (a, b) { return (weight[b.id] || 0) - (weight[a.id] || 0) || (a.label < b.label ? -1 : 1); });
+      column.forEach(function (n, row) {
+        positions[n.id] = { x: LEFT + index * GAP_X, y: TOP + row * GAP_Y, column: index };
+      });
+      tallest = Math.max(tallest, column.length);
+      titles.push({ x: LEFT + index * GAP_X, text: COLUMN_TITLES[c] || "other" });
+    });
+    return {
+      positions: positions, titles: titles,
+      width: LEFT + Math.max(used.length - 1, 0) * GAP_X + 170,
+      height: TOP + Math.max(tallest - 1, 0) * GAP_Y + 60
+    };
   }
 
   function link(parent, href, cls) {
@@ -164,11 +179,12 @@
 
   function drawGraph(container, data, palette) {
     var sites = data.kind === "sites";
-    var layout = sites ? circleLayout(data.nodes) : layeredLayout(data.nodes, data.edges);
+    var layout = sites ? roleLayout(data.nodes, data.edges) : layeredLayout(data.nodes, data.edges);
     var svg = svgEl("svg", {
       id: "cp-graph-svg",
       // Many flows: labels would pile up; they show when a site is hovered.
-      "class": "cp-graph" + (sites && data.edges.length > 12 ? " cp-many" : ""),
+      "class": "cp-graph" + (sites && data.edges.length > 12 ? " cp-many" : "") +
+        (data.strongest_only ? " cp-strongest" : ""),
       width: layout.width,
       height: layout.height,
       viewBox: "0 0 " + layout.width + " " + layout.height,
@@ -183,6 +199,11 @@
     }, defs);
     svgEl("path", { d: "M0,0 L10,5 L0,10 z", "class": "cp-arrowhead" }, marker);
 
+    (layout.titles || []).forEach(function (title) {
+      svgText(svg, title.x, 18, title.text, "cp-column-title", "middle");
+    });
+    var mostPieces = 1;
+    data.edges.forEach(function (e) { mostPieces = Math.max(mostPieces, e.pieces || 1); });
     var names = {}, nodes = {}, lags = {};
     data.nodes.forEach(function (n) { names[n.id] = n.label; nodes[n.id] = n; });
     var edgeLayer = svgEl("g", { "class": "cp-edges" }, svg);
@@ -190,14 +211,22 @@
       var a = layout.positions[e.source];
       var b = layout.positions[e.target];
       if (!a || !b) return;
-      var group = svgEl("g", { "class": "cp-edge", "data-source": e.source, "data-target": e.target }, edgeLayer);
-      var width = sites ? 1.5 + 2 * Math.log2(1 + (e.pieces || 1)) : 1.6;
+      var group = svgEl("g", {
+        "class": "cp-edge" + (sites && e.strong === false ? " cp-weak" : ""),
+        "data-source": e.source, "data-target": e.target
+      }, edgeLayer);
+      var width = sites ? 1.2 + 4 * (e.pieces || 1) / mostPieces : 1.6;
       var cls = "cp-edge-line" + (e.lag_hours < 0 ? " cp-backdated" : "");
       var path, lx, ly, t, u;
       if (sites) {
-        // A bend: flows in both directions between two sites stay apart.
+        // A bend: flows in both directions between two sites stay apart; flows within a
+        // column bow out to the right of it, clear of the other sites.
         var dx = b.x - a.x, dy = b.y - a.y;
         var cx = (a.x + b.x) / 2 - dy * 0.18, cy = (a.y + b.y) / 2 + dx * 0.18;
+        if (a.column === b.column) {  // within a column: bow out to its left, away from labels
+          cx = a.x - Math.min(Math.abs(dy) * 0.5, 100) - (dy > 0 ? 0 : 14);
+          cy = (a.y + b.y) / 2;
+        }
         var ex = b.x - cx, ey = b.y - cy, elen = Math.sqrt(ex * ex + ey * ey) || 1;
         var fx = cx - a.x, fy = cy - a.y, flen = Math.sqrt(fx * fx + fy * fy) || 1;
         path = "M" + (a.x + (fx / flen) * RADIUS) + "," + (a.y + (fy / flen) * RADIUS) +
@@ -239,7 +268,10 @@
       svgEl("circle", { r: RADIUS, fill: palette[n.site] || "#999", "class": "cp-dot" }, group);
       var detail = sites ? n.kind : (n.published ? n.published.slice(0, 16).replace("T", " ") : "no date") +
         (lags[n.id] ? " \u00b7 " + lags[n.id] : "");
-      if (p.dx === undefined) {
+      if (p.column !== undefined) {
+        // A site graph in columns: the name above the dot, where no flow arrives or leaves.
+        svgText(group, 0, -RADIUS - 6, truncate(n.label, 26), "cp-node-label", "middle");
+      } else if (p.dx === undefined) {
         // Labels under the dot: edges leave and enter sideways, so they do not cross them.
         svgText(group, 0, RADIUS + 13, truncate(n.label, 28), "cp-node-label", "middle");
         svgText(group, 0, RADIUS + 25, truncate(detail, 34), "cp-node-detail", "middle");
@@ -364,6 +396,11 @@
     if (graph) {
       if (data.nodes.length) drawGraph(graph, data, palette);
       else graph.textContent = "Nothing to draw yet.";
+    }
+    var all = document.getElementById("crosspost-all-flows");
+    var svg = document.getElementById("cp-graph-svg");
+    if (all && svg) {
+      all.addEventListener("change", function () { svg.classList.toggle("cp-strongest", !all.checked); });
     }
     var legend = document.getElementById("crosspost-legend");
     if (legend) drawLegend(legend, data, palette);
