@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
@@ -90,7 +90,7 @@ def _site_patterns(store: Store, site: str, cache: dict) -> boilerplate.Patterns
     return cache[site]
 
 
-def restrip(store: Store, report: ClusterReport) -> set[int]:
+def restrip(store: Store, report: ClusterReport, first: bool = False) -> set[int]:
     """Relearn site and cross-site boilerplate and re-strip; returns ids whose text changed.
 
     Texts are read as they are needed, never all at once: once to learn, then a slice at a
@@ -108,7 +108,7 @@ def restrip(store: Store, report: ClusterReport) -> set[int]:
         store.articles_by_id(ids[start : start + STRIP_SLICE], ("id", "site", "raw_text", "text"))
         for start in range(0, len(ids), STRIP_SLICE)
     )
-    return _strip_rows(store, slices, learned, report)
+    return _strip_rows(store, slices, learned, report, first)
 
 
 def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
@@ -147,24 +147,31 @@ def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]
 
 
 def _strip_rows(
-    store: Store, slices: Iterable[list[dict]], learned, report: ClusterReport
+    store: Store,
+    slices: Iterable[list[dict]],
+    learned,
+    report: ClusterReport,
+    first: bool = False,
 ) -> set[int]:
-    """Strip each slice of rows and store the texts that changed; returns their ids."""
+    """Strip each slice of rows and store the texts that changed (in one transaction; `first`:
+    the first learning, which changes most texts); returns their ids."""
     cache: dict = {}
     changed_ids: set[int] = set()
-    for rows in slices:
-        changed = []
-        for row in rows:
-            result = boilerplate.strip(
-                row["raw_text"] or "",
-                _site_patterns(store, row["site"], cache),
-                learned,
-                row["site"],
-            )
-            if result.text != row["text"]:
-                changed.append((row["id"], result.text, result.removed))
-        store.set_texts(changed)
-        changed_ids.update(article_id for article_id, _, _ in changed)
+
+    def changed() -> Iterator[tuple[int, str, list]]:
+        for rows in slices:
+            for row in rows:
+                result = boilerplate.strip(
+                    row["raw_text"] or "",
+                    _site_patterns(store, row["site"], cache),
+                    learned,
+                    row["site"],
+                )
+                if result.text != row["text"]:
+                    changed_ids.add(row["id"])
+                    yield row["id"], result.text, result.removed
+
+    store.set_texts(changed(), most=first)
     report.restripped = len(changed_ids)
     return changed_ids
 
@@ -274,7 +281,11 @@ def cluster_store(
     full = full or not learned_at or len(ids) >= learned_at * (1 + FULL_RELEARN_GROWTH)
 
     with timed("strip"):
-        changed = restrip(store, report) if full else restrip_new(store, new, report)
+        changed = (
+            restrip(store, report, first=not learned_at)
+            if full
+            else restrip_new(store, new, report)
+        )
         if full:
             store.set_meta("boilerplate_learned_at", str(max(1, len(ids))))
 
