@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
@@ -372,6 +375,32 @@ def cluster_store(
     return report
 
 
+PARALLEL_TRACE_MIN = 400  # clusters worth a second process for tracing the spread
+_TRACE_WORK: list = []  # what a forked tracing process reads (inherited, not pickled)
+
+
+def _trace_part(part: int) -> list:
+    return [spread.trace(members, links) for _, _, members, links in _TRACE_WORK[part::2]]
+
+
+def _traced(work: list) -> list:
+    """spread.trace of each cluster: on both cores when there are many clusters (each cluster
+    is traced on its own; a forked process takes every other one and sends back the result)."""
+    if len(work) < PARALLEL_TRACE_MIN or (os.cpu_count() or 1) < 2 or os.name != "posix":
+        return [spread.trace(members, links) for _, _, members, links in work]
+    _TRACE_WORK[:] = work
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            odd = pool.submit(_trace_part, 1)
+            even = _trace_part(0)
+            odd = odd.result()
+    finally:
+        _TRACE_WORK.clear()
+    out = [None] * len(work)
+    out[0::2], out[1::2] = even, odd
+    return out
+
+
 def _write_clusters(
     store: Store,
     result,
@@ -414,6 +443,7 @@ def _write_clusters(
         if cluster_id is not None and result.assignments.get(link.b) == cluster_id:
             links_of[cluster_id].append(link)
     cluster_rows, member_rows, edge_rows = [], [], []
+    work = []
     for cluster_id, ids in sorted(members_of.items()):
         members = [
             {
@@ -425,7 +455,8 @@ def _write_clusters(
             }
             for i in ids
         ]
-        traced = spread.trace(members, links_of[cluster_id])
+        work.append((cluster_id, ids, members, links_of[cluster_id]))
+    for (cluster_id, ids, members, _), traced in zip(work, _traced(work), strict=True):
         # A copy that claims to predate its source is not believed for the cluster's dates.
         believed = [
             m for m in members if "claims-earlier-than-source" not in traced.flags.get(m["id"], ())

@@ -138,3 +138,49 @@ def test_sites_without_patterns_of_their_own_share_one_match_memo():
         patterns.match(block) == first and load_patterns(["^ours$"]).match("ours") == "site-pattern"
     )
     assert normalise("  Page 12 of 30 ") == "page 0 of 0" == normalise("  Page 12 of 30 ")
+
+
+def _stored(path) -> tuple:
+    conn = sqlite3.connect(path)
+    out = tuple(
+        sorted(conn.execute(sql).fetchall())
+        for sql in (
+            "SELECT id, origin_article_id, size, first_published FROM clusters",
+            "SELECT cluster_id, article_id, kind, flags FROM cluster_members",
+            "SELECT cluster_id, source_article_id, target_article_id, evidence FROM spread_edges",
+        )
+    )
+    conn.close()
+    return out
+
+
+def test_tracing_on_two_cores_stores_what_one_core_does(tmp_path, monkeypatch):
+    from dedupe import pipeline
+
+    texts = _texts(60)
+    found = []
+    for minimum in (10**9, 1):  # one process, then a forked one taking every other cluster
+        monkeypatch.setattr(pipeline, "PARALLEL_TRACE_MIN", minimum)
+        monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+        store = Store(tmp_path / f"trace{minimum}.db")
+        store.add_articles(
+            [
+                (
+                    {
+                        "url": f"https://s{i % 5}.example/{i}",
+                        "site": f"s{i % 5}.example",
+                        "title": f"Title {i % 30}",
+                        "published": f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00+00:00",
+                        "raw_text": text,
+                        "text": text,
+                    },
+                    [],
+                )
+                for i, text in enumerate(texts)
+            ]
+        )
+        report = pipeline.cluster_store(store, PARAMS)
+        assert report.traced == 30
+        store.close()
+        found.append(_stored(tmp_path / f"trace{minimum}.db"))
+    assert found[0] == found[1] and len(found[0][2]) == 30
