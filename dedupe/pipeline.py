@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
 
 import numpy as np
 
-from . import boilerplate, clusters, index, signatures, spread
+from . import boilerplate, clusters, index, parallel, signatures, spread
 from .store import ARTICLE_COLUMNS, Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
@@ -376,29 +373,13 @@ def cluster_store(
 
 
 PARALLEL_TRACE_MIN = 400  # clusters worth a second process for tracing the spread
-_TRACE_WORK: list = []  # what a forked tracing process reads (inherited, not pickled)
-
-
-def _trace_part(part: int) -> list:
-    return [spread.trace(members, links) for _, _, members, links in _TRACE_WORK[part::2]]
 
 
 def _traced(work: list) -> list:
-    """spread.trace of each cluster: on both cores when there are many clusters (each cluster
-    is traced on its own; a forked process takes every other one and sends back the result)."""
-    if len(work) < PARALLEL_TRACE_MIN or (os.cpu_count() or 1) < 2 or os.name != "posix":
-        return [spread.trace(members, links) for _, _, members, links in work]
-    _TRACE_WORK[:] = work
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            odd = pool.submit(_trace_part, 1)
-            even = _trace_part(0)
-            odd = odd.result()
-    finally:
-        _TRACE_WORK.clear()
-    out = [None] * len(work)
-    out[0::2], out[1::2] = even, odd
-    return out
+    """spread.trace of each cluster (each on its own: on both cores when there are many)."""
+    return parallel.map_on_two_cores(
+        lambda item: spread.trace(item[2], item[3]), work, PARALLEL_TRACE_MIN
+    )
 
 
 def _write_clusters(

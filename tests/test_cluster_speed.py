@@ -155,13 +155,13 @@ def _stored(path) -> tuple:
 
 
 def test_tracing_on_two_cores_stores_what_one_core_does(tmp_path, monkeypatch):
-    from dedupe import pipeline
+    from dedupe import parallel, pipeline
 
     texts = _texts(60)
     found = []
     for minimum in (10**9, 1):  # one process, then a forked one taking every other cluster
         monkeypatch.setattr(pipeline, "PARALLEL_TRACE_MIN", minimum)
-        monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+        monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
         store = Store(tmp_path / f"trace{minimum}.db")
         store.add_articles(
             [
