@@ -368,7 +368,8 @@ start = time.perf_counter()
 report = cluster_store(store)
 seconds = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"seconds": seconds, "rss": rss, "stages": report.seconds, "peak": report.peak_mb,
+helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # forked for tracing
+print(json.dumps({{"seconds": seconds, "rss": rss, "helper": helper, "stages": report.seconds, "peak": report.peak_mb,
                   "summary": report.summary(), "traced": report.traced}}))
 """
 
@@ -425,7 +426,10 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
     print(f"import: {imported:.1f}s; database {size / 2**20:.0f} MB after the first run")
     for name, run in (("from scratch", first), (f"+{add} new", second)):
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in run["stages"].items())
-        print(f"{name:14} {run['seconds']:8.1f}s  peak RSS {run['rss'] / 2**20:7.0f} MB  {stages}")
+        print(
+            f"{name:14} {run['seconds']:8.1f}s  peak RSS {run['rss'] / 2**20:7.0f} MB "
+            f"(forked helper {run.get('helper', 0) / 2**20:.0f} MB)  {stages}"
+        )
         print(f"{'':14} {run['summary']}; {run['traced']} clusters traced")
         print(
             f"{'':14} pairwise precision {run['score'].precision:.4f}, "

@@ -354,6 +354,7 @@ def cluster_store(
         counts.save()
         # One array per site, shared by its articles (verify works per distinct array).
         by_site_repeats = {site: counts.repeats(site) for site in {sites[i] for i in involved}}
+        del counts  # every site's shingle counts (hundreds of MB at 100,000): not needed now
         repeats = {i: by_site_repeats[sites[i]] for i in involved}
         repeats = {i: r for i, r in repeats.items() if r is not None}
         new_links = clusters.verify(pairs, shingle_sets, repeats)

@@ -263,7 +263,8 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: articles name segments
         keys BLOB NOT NULL,
         bands BLOB NOT NULL,
-        articles BLOB NOT NULL
+        articles BLOB NOT NULL,
+        size INTEGER NOT NULL  -- distinct articles: all alive while as many name the segment
     );
     CREATE TABLE IF NOT EXISTS _lsh_articles (article_id INTEGER PRIMARY KEY, segment INTEGER);
     DELETE FROM _meta WHERE key = 'index_key';
@@ -846,13 +847,14 @@ class Store:
         keys, bands, articles = segment
         if not len(keys):
             return
+        distinct = np.unique(articles).tolist()
         cursor = self.db.conn.execute(
-            "INSERT INTO _lsh_segments (keys, bands, articles) VALUES (?, ?, ?)",
-            [np.ascontiguousarray(x).tobytes() for x in (keys, bands, articles)],
+            "INSERT INTO _lsh_segments (keys, bands, articles, size) VALUES (?, ?, ?, ?)",
+            [*(np.ascontiguousarray(x).tobytes() for x in (keys, bands, articles)), len(distinct)],
         )
         self.db.conn.executemany(
             "INSERT OR REPLACE INTO _lsh_articles (article_id, segment) VALUES (?, ?)",
-            [(a, cursor.lastrowid) for a in np.unique(articles).tolist()],
+            [(a, cursor.lastrowid) for a in distinct],
         )
         self._segments = None
 
@@ -869,22 +871,32 @@ class Store:
     def _live_segments(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Every segment's live entries (read once, kept until the index changes)."""
         if self._segments is None:
-            live_in = dict(self.db.execute("SELECT article_id, segment FROM _lsh_articles"))
+            alive = dict(
+                self.db.execute("SELECT segment, COUNT(*) FROM _lsh_articles GROUP BY segment")
+            )
             self._segments = []
-            for segment, *blobs in self.db.execute(
-                "SELECT id, keys, bands, articles FROM _lsh_segments ORDER BY id"
+            for segment, size, *blobs in self.db.execute(
+                "SELECT id, size, keys, bands, articles FROM _lsh_segments ORDER BY id"
             ):
                 keys, bands, articles = (
                     np.frombuffer(b, dtype=t)
                     for b, t in zip(blobs, ("<i8", "<i2", "<i8"), strict=True)
                 )
-                ids, position = np.unique(articles, return_inverse=True)
-                alive = np.array([live_in.get(a) == segment for a in ids.tolist()], dtype=bool)
-                keep = alive[position]
-                if keep.all():
+                if alive.get(segment, 0) < size:  # some articles changed since: drop theirs
+                    live = np.fromiter(
+                        (
+                            r[0]
+                            for r in self.db.execute(
+                                "SELECT article_id FROM _lsh_articles WHERE segment = ?",
+                                [segment],
+                            )
+                        ),
+                        dtype=np.int64,
+                    )
+                    keep = np.isin(articles, live)
+                    keys, bands, articles = keys[keep], bands[keep], articles[keep]
+                if len(keys):
                     self._segments.append((keys, bands, articles))
-                elif keep.any():
-                    self._segments.append((keys[keep], bands[keep], articles[keep]))
         return self._segments
 
     def bucket_members(self, band: int, bucket: int) -> list[int]:
@@ -896,7 +908,8 @@ class Store:
         segments = self._live_segments()
         if not segments:
             return found  # nothing indexed yet (a first run): the keys are never made
-        asked = np.array(list(keys), dtype=np.int64).reshape(-1, 2)
+        # Millions of keys in a large first run's later slices: read flat, no list of tuples.
+        asked = np.fromiter(itertools.chain.from_iterable(keys), dtype=np.int64).reshape(-1, 2)
         wanted = _lsh_key(asked[:, 0], asked[:, 1])
         for stored, _, articles in segments:
             low = np.searchsorted(stored, wanted, "left")
