@@ -260,7 +260,7 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE IF EXISTS _lsh;
     CREATE TABLE IF NOT EXISTS _lsh_segments (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: articles name segments
+        id INTEGER PRIMARY KEY,
         keys BLOB NOT NULL,
         bands BLOB NOT NULL,
         articles BLOB NOT NULL,
@@ -867,6 +867,11 @@ class Store:
         order = np.argsort(merged[0], kind="stable")
         self.db.execute("DELETE FROM _lsh_segments")
         self._write_segment(tuple(x[order] for x in merged))
+        # Ids are reused once the table was emptied: no article may name a segment gone.
+        self.db.execute(
+            "UPDATE _lsh_articles SET segment = NULL "
+            "WHERE segment NOT IN (SELECT id FROM _lsh_segments)"
+        )
 
     def _live_segments(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Every segment's live entries (read once, kept until the index changes)."""
