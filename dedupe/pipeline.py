@@ -376,11 +376,9 @@ def cluster_store(
 PARALLEL_TRACE_MIN = 400  # clusters worth a second process for tracing the spread
 
 
-def _traced(work: list) -> list:
-    """spread.trace of each cluster (each on its own: on both cores when there are many)."""
-    return parallel.map_on_two_cores(
-        lambda item: spread.trace(item[2], item[3]), work, PARALLEL_TRACE_MIN
-    )
+def _traced(trace: Callable, work: list) -> list:
+    """trace(item) of each cluster (each on its own: on both cores when there are many)."""
+    return parallel.map_on_two_cores(trace, work, PARALLEL_TRACE_MIN)
 
 
 def _write_clusters(
@@ -425,9 +423,9 @@ def _write_clusters(
         if cluster_id is not None and result.assignments.get(link.b) == cluster_id:
             links_of[cluster_id].append(link)
     cluster_rows, member_rows, edge_rows = [], [], []
-    work = []
-    for cluster_id, ids in sorted(members_of.items()):
-        members = [
+
+    def members_of_cluster(ids: list[int]) -> list[dict]:
+        return [
             {
                 **articles[i],
                 "kind": result.kinds.get(i, "copy"),
@@ -437,8 +435,15 @@ def _write_clusters(
             }
             for i in ids
         ]
-        work.append((cluster_id, ids, members, links_of[cluster_id]))
-    for (cluster_id, ids, members, _), traced in zip(work, _traced(work), strict=True):
+
+    # Members are made where they are traced (a forked process makes its own), one cluster at
+    # a time: all of them at once would hold every member's dict.
+    work = sorted(members_of.items())
+    traced_all = _traced(
+        lambda item: spread.trace(members_of_cluster(item[1]), links_of[item[0]]), work
+    )
+    for (cluster_id, ids), traced in zip(work, traced_all, strict=True):
+        members = members_of_cluster(ids)
         # A copy that claims to predate its source is not believed for the cluster's dates.
         believed = [
             m for m in members if "claims-earlier-than-source" not in traced.flags.get(m["id"], ())
