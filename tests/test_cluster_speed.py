@@ -184,3 +184,23 @@ def test_tracing_on_two_cores_stores_what_one_core_does(tmp_path, monkeypatch):
         store.close()
         found.append(_stored(tmp_path / f"trace{minimum}.db"))
     assert found[0] == found[1] and len(found[0][2]) == 30
+
+
+def test_learning_with_a_small_shingle_cache_learns_the_same(monkeypatch):
+    from dedupe import boilerplate
+
+    rng = np.random.default_rng(8)
+    letters = np.array(list("bcdfghklmnprstvz"))
+    words = ["".join(rng.choice(letters, 5)) for _ in range(800)]
+    pages = []
+    for i in range(90):
+        body = [" ".join(rng.choice(words, 30)) for _ in range(4)]
+        if i % 3 == 0 and pages:  # copies of an earlier page's body on other sites
+            body = pages[-1][2].split("\n")[:4]
+        footer = f"Read more stories from site number {'abc'[i % 3]} every day of the week"
+        pages.append((i, f"s{i % 3}.example", "\n".join([*body, footer])))
+    learned = []
+    for size in (1 << 30, 2):
+        monkeypatch.setattr(boilerplate._Riders, "SHINGLE_CACHE", size)
+        learned.append(boilerplate.learn(pages).rows())
+    assert learned[0] == learned[1] and len(learned[0]) == 3
