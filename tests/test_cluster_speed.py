@@ -204,3 +204,20 @@ def test_learning_with_a_small_shingle_cache_learns_the_same(monkeypatch):
         monkeypatch.setattr(boilerplate._Riders, "SHINGLE_CACHE", size)
         learned.append(boilerplate.learn(pages).rows())
     assert learned[0] == learned[1] and len(learned[0]) == 3
+
+
+def test_sets_redo_exactly_the_rows_that_are_not_sorted_and_unique():
+    from dedupe.clusters import _Sets
+
+    rng = np.random.default_rng(4)
+    rows = [np.sort(np.unique(rng.integers(0, 1 << 32, rng.integers(0, 40)))) for _ in range(300)]
+    rows += [np.array([], dtype=np.int64)] * 5
+    for i in (3, 50, 51, 299):  # unsorted or repeating rows, next to sorted ones
+        rows[i] = np.concatenate([rows[i], rows[i][:2]])
+    order = rng.permutation(len(rows))
+    sets = [rows[i] for i in order]
+    made = _Sets.of(sets)
+    for i, expected in enumerate(sets):
+        got = made.values[made.offsets[i] : made.offsets[i + 1]]
+        np.testing.assert_array_equal(got, np.unique(expected))
+    assert made.values.dtype == np.uint32
