@@ -364,12 +364,13 @@ sys.path.insert(0, {root!r})
 from dedupe.pipeline import cluster_store
 from dedupe.store import Store
 store = Store({db!r})
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = cluster_store(store)
 seconds = time.perf_counter() - start
+cpu = time.process_time() - cpu + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # forked for tracing
-print(json.dumps({{"seconds": seconds, "rss": rss, "helper": helper, "stages": report.seconds, "peak": report.peak_mb,
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "rss": rss, "helper": helper, "stages": report.seconds, "peak": report.peak_mb,
                   "summary": report.summary(), "traced": report.traced}}))
 """
 
@@ -427,7 +428,8 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
     for name, run in (("from scratch", first), (f"+{add} new", second)):
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in run["stages"].items())
         print(
-            f"{name:14} {run['seconds']:8.1f}s  peak RSS {run['rss'] / 2**20:7.0f} MB "
+            f"{name:14} {run['seconds']:8.1f}s (CPU {run['cpu']:.1f}s)  peak RSS "
+            f"{run['rss'] / 2**20:7.0f} MB "
             f"(forked helper {run.get('helper', 0) / 2**20:.0f} MB)  {stages}"
         )
         print(f"{'':14} {run['summary']}; {run['traced']} clusters traced")
@@ -438,7 +440,10 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
         print(
             f"{'':14} peak RSS after each stage (MB): { ({k: round(v) for k, v in run['peak'].items()}) }"
         )
-    print(f"incremental / from scratch: {100 * second['seconds'] / first['seconds']:.1f}%")
+    print(
+        f"incremental / from scratch: {100 * second['seconds'] / first['seconds']:.1f}% "
+        f"(CPU {100 * second['cpu'] / first['cpu']:.1f}%)"
+    )
 
 
 # -- whole processes ---------------------------------------------------------------------------
