@@ -18,7 +18,8 @@ source), so `trace` weighs the pages' own evidence first, strongest first:
    piece is at home, which a copy of a copy keeps, so it says less about the page it came
    through than a carried footer or a shared edit.
 6. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
-   origin.
+   origin (``earliest-published:sole-candidate``, with a high confidence, where every other
+   member is dated definitely after the copy, so that only the origin can be its source).
 
 The origin is the earliest member that no evidence (tiers 1-3 and 5) gives an in-cluster parent;
 a member whose site's role is "aggregator" is the origin only when every such member is one.
@@ -45,7 +46,7 @@ from typing import Any
 
 import networkx as nx
 
-from .credits import FIRST_PUBLISHED_ELSEWHERE
+from .credits import FIRST_PUBLISHED_ELSEWHERE, READ_ON_ELSEWHERE
 from .urls import clean_url, site_id
 
 EXCERPT = "excerpt"
@@ -66,6 +67,8 @@ CONFIDENCE = {
     "carried-boilerplate": 0.7,
     "text-lineage": 0.5,
     "earliest-published": 0.35,
+    # No page evidence, but every other member is dated after the copy: only the origin is left.
+    "sole-candidate": 0.9,
     "earliest-fetched": 0.2,
 }
 # A stripped block that credits a source rather than belonging to it ("Source: X", "via X").
@@ -73,7 +76,8 @@ CREDIT_LINE = re.compile(
     r"^\W*(?:the original source of|(?:originally|first) (?:published|posted|appeared)|"
     r"(?:this \w+ (?:was |is )?)?republished (?:from|with)|source\b|via\b|h/t\b|"
     r"(?:continue|keep) reading|read the (?:full|whole|rest|original)|"
-    rf"(?:quelle|fuente|fonte|bron)\s*:|(?:\w+\s+){{0,4}}(?:{FIRST_PUBLISHED_ELSEWHERE}))",
+    rf"(?:quelle|fuente|fonte|bron)\s*:|(?:\w+\s+){{0,4}}(?:{FIRST_PUBLISHED_ELSEWHERE})"
+    rf"|{READ_ON_ELSEWHERE})",
     re.IGNORECASE,
 )
 # Lines shorter than this (in words) are too generic to count as a lineage edit.
@@ -597,6 +601,9 @@ def _lineage_claims(
 
 
 def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) -> list[_Claim]:
+    """The origin as the source of a copy no page evidence places. Where the origin is the only
+    member the copy's date leaves possible as its source (every other one is definitely later),
+    that is all but certain ("...:sole-candidate"); otherwise a guess from time."""
     claims = []
     origin_time = times.published[origin_id]
     for i in members:
@@ -606,7 +613,15 @@ def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) ->
             evidence = "earliest-published"
         else:
             evidence = "earliest-fetched"
-        claims.append(_Claim(origin_id, i, TIME, CONFIDENCE[evidence], evidence))
+        confidence = CONFIDENCE[evidence]
+        possible = [
+            j
+            for j in members
+            if j != i and not definitely_before(times.published[i], times.published[j])
+        ]
+        if possible == [origin_id] and evidence == "earliest-published":
+            evidence, confidence = f"{evidence}:sole-candidate", CONFIDENCE["sole-candidate"]
+        claims.append(_Claim(origin_id, i, TIME, confidence, evidence))
     return claims
 
 

@@ -24,7 +24,7 @@ from htmldate import find_date
 from trafilatura.metadata import extract_author
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from .credits import FIRST_PUBLISHED_ELSEWHERE
+from .credits import FIRST_PUBLISHED_ELSEWHERE, READ_ON_ELSEWHERE
 from .errors import NotAnArticle
 from .urls import clean_url, site_id
 
@@ -103,7 +103,8 @@ _ATTRIBUTION = [
     ),
     re.compile(
         r"\b(?:(?:continue|keep) reading (?:at|on)"
-        r"|read the (?:full|original|whole|rest of the) (?:article|story|post|piece) (?:at|on))\b",
+        r"|read the (?:full|original|whole|rest of the) (?:article|story|post|piece) (?:at|on)"
+        rf"|{READ_ON_ELSEWHERE})\b",
         re.I,
     ),
     # A credit line that starts the block: "Source: Outlet", "Via Outlet" (short, with a link for via).
@@ -573,6 +574,11 @@ _DATELINE_XPATH = (
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}\s?[:h.]\s?\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 _MAX_DATELINE_CHARS = 160
+# What dateparser misreads in datelines as typeset pages show them: an offset written with a
+# typographic minus or dash ("UTC−3", lost: the time is read as local), and French typography's
+# spaced hour sign ("16 h 05", read as a date and a separate time).
+_TYPESET_MINUS = re.compile(r"(?<=UTC|GMT)\s?[−–—‒]\s?(?=\d)")
+_SPACED_HOUR = re.compile(r"\b(\d{1,2})\s+h\s+(\d{2})\b")
 _DATEPARSER = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month", "year"]}
 
 
@@ -598,6 +604,7 @@ def _shown_date(texts: list[str], lang: str | None) -> str | None:
     languages = [lang, "en"] if lang and lang != "en" else ["en"]
     found = []
     for text in texts:
+        text = _SPACED_HOUR.sub(r"\1h\2", _TYPESET_MINUS.sub("-", text))
         try:
             matches = search_dates(text, languages=languages, settings=_DATEPARSER) or []
         except Exception as err:  # noqa: BLE001 - a heuristic; a crash must not lose the article

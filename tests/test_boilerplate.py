@@ -59,6 +59,9 @@ PROSE = [
     "Posted by hand in 1911, the letter took a week to arrive.",
     "Posted by a neighbour in the group chat",
     "Written by the mayor's office",
+    "Publié par un voisin dans le groupe du quartier",
+    "Lire la suite du rapport prend une heure, disait le maire en souriant.",
+    "Weiterlesen lohnt sich, sagte die Bürgermeisterin, denn der Bericht ist lang.",
     "Nobody was hurt.",
     "It passed.",
     "— Anna Moss, a reader in Quarry Lane, who wrote to us after the flood",
@@ -134,6 +137,13 @@ BOILERPLATE = [
     ("Posted by Jane Moss in Local News", "byline"),
     ("Written by Anna van der Berg", "byline"),
     ("Posted by admin on November 5, 2026", "byline"),
+    # The same lines in other languages (WordPress's translations).
+    ("Lire la suite sur Le Petit Port »", "continue-reading"),
+    ("Seguir leyendo en El Faro del Puerto", "continue-reading"),
+    ("Weiterlesen", "continue-reading"),
+    ("Publié par Anne Morel dans Vie du quartier", "byline"),
+    ("Publicado por Redacción en Sociedad", "byline"),
+    ("Veröffentlicht von Jonas Brandt", "byline"),
     ("— Politics", "section-label"),
     ("| Opinion", "section-label"),
 ]

@@ -228,3 +228,20 @@ def test_cli_extract_names_the_reason_for_an_unusable_page(tmp_path):
     assert done.returncode == 2
     assert done.stdout == ""
     assert "binary" in done.stderr
+
+
+def test_pages_in_other_languages_are_read_as_well_as_english_ones(web_pages):
+    # The Spanish and French sites of the sample web: datelines in words in local time (a
+    # typographic minus, a spaced French hour, an update shown first), the site's name in the
+    # title, credit lines and footers in their language, learned on a first run.
+    web = build_web()
+    foreign = {s.host for s in web.sites if web.skins[s.host].lang != "en"}
+    results = bench.process([(t.url, html) for t, html in web_pages], None)
+    ours = [t for t, _ in web_pages if t.host in foreign]
+    assert len(ours) >= 10
+    s = bench.score(ours, results)
+    assert s.skipped == 0 and s.dated_pages == len(ours), s.misses
+    assert (s.titles_exact, s.dates_right, s.boilerplate_left) == (1.0, 1.0, 0.0), "\n".join(
+        s.misses
+    )
+    assert s.body_kept >= 0.98, s.misses

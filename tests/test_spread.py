@@ -352,7 +352,29 @@ def test_edits_every_copy_shares_are_not_lineage():
     spread = trace(members)
     tree_of(spread, members)
     assert {e["source_article_id"] for e in spread.edges} == {1}
-    assert {e["evidence"] for e in spread.edges} == {"earliest-published"}
+    evidence = {e["target_article_id"]: e["evidence"] for e in spread.edges}
+    # The first copy could only have come from the origin; the others are guesses from time.
+    assert evidence == {
+        2: "earliest-published:sole-candidate",
+        3: "earliest-published",
+        4: "earliest-published",
+    }
+
+
+def test_a_copy_with_no_evidence_is_sure_only_when_the_origin_is_its_one_possible_source():
+    members = [
+        member(1, "small-harbour.example", published="2024-05-01T08:00:00+00:00"),
+        member(2, "agg2.example", published="2024-05-01T10:00:00+00:00"),
+        member(3, "agg3.example", published="2024-05-02"),  # its whole day, after 2
+        member(4, "agg4.example", published="2024-05-02T09:00:00+00:00"),  # within 3's day
+    ]
+    edges = {e["target_article_id"]: (e["evidence"], e["confidence"]) for e in trace(members).edges}
+    assert edges[2] == ("earliest-published:sole-candidate", 0.9)
+    assert edges[3] == edges[4] == ("earliest-published", 0.35)
+    # An undated member may be anyone's source: nothing is sure any more.
+    members.append(member(5, "agg5.example"))
+    edges = {e["target_article_id"]: e["evidence"] for e in trace(members).edges}
+    assert set(edges.values()) == {"earliest-published", "earliest-fetched"}
 
 
 def test_aggregator_is_origin_only_when_no_other_site_can_be():

@@ -114,3 +114,30 @@ def test_copy_claiming_an_earlier_date_is_not_believed(crawled):
     assert store.cluster_row(copy["cluster_id"])["first_published"] == source["published"]
     graph = ex.build_graph(store, cluster_id=copy["cluster_id"])
     assert graph.nodes[copy["id"]]["start"] == graph.nodes[source["id"]]["start"]
+
+
+def test_credits_in_other_languages_give_the_parent(crawled):
+    # The Spanish aggregator and the French blog credit their source in their own language
+    # ("Publicado originalmente en", "Lire la suite sur"): that credit, not the time, places them.
+    store, truth = crawled
+    foreign = {"elmirador.test", "lerelais.test"}
+    credited = [
+        p
+        for p in truth.articles()
+        if p.host in foreign
+        and any(
+            b.startswith(("Publicado originalmente en", "Lire la suite sur")) for b in p.boilerplate
+        )
+    ]
+    assert len(credited) >= 6
+    rows = {r["url"]: r for r in store.clustered_articles()}
+    by_id = {r["id"]: r for r in rows.values()}
+    edges = {e["target_article_id"]: e for e in store.spread_edge_rows()}
+    linked = 0
+    for page in credited:
+        edge = edges[rows[page.url]["id"]]
+        assert by_id[edge["source_article_id"]]["url"] == page.parent, page.url
+        # A copy of the review that credits the origin came through the review: its carried
+        # footer says so; the others are placed by the link of their credit line.
+        linked += edge["evidence"].startswith("attribution-link")
+    assert linked >= 6

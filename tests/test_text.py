@@ -214,6 +214,22 @@ def test_too_large():
             "https://tidewater.example/cards",
             "Tidewater Post",
         ),
+        # "Continue reading at" in other languages: WordPress's own translations.
+        (
+            "<p>Lire la suite sur <a href='https://petitport.example/a'>Le Petit Port</a></p>",
+            "https://petitport.example/a",
+            "Le Petit Port",
+        ),
+        (
+            "<p>Seguir leyendo en <a href='https://elfaro.example/n/1'>El Faro del Sur</a></p>",
+            "https://elfaro.example/n/1",
+            "El Faro del Sur",
+        ),
+        (
+            "<p>Weiterlesen bei <a href='https://hafenblatt.example/x'>Hafenblatt</a></p>",
+            "https://hafenblatt.example/x",
+            "Hafenblatt",
+        ),
     ],
 )
 def test_attribution_forms(body, url, name):
@@ -227,6 +243,8 @@ def test_prose_is_not_attribution():
         "a map</a> the harbour office sent out.</p>"
         "<p>Source: none of the skippers we asked had seen the laminated version yet, and several said"
         " they doubted it would arrive before the storms that usually close the harbour in December.</p>"
+        # A bare "read more" link of another language names no outlet: not a credit.
+        "<p>Leer más</p><p><a href='https://harbour.example/next'>Lire la suite</a></p>"
     )
     got = extract(page(body=body), "https://harbour.example/green-cards")
     assert got["attribution_url"] is None and got["attribution_name"] is None
@@ -366,6 +384,18 @@ def test_reader_comments_are_not_text(thread):
             "2017-03-03T14:20:00-05:00",
         ),
         ("es", "Publicado el 3 de marzo de 2017", "2017-03-03"),
+        # An offset with a typographic minus; French typography's spaced hour sign; an update
+        # shown before the publication.
+        (
+            "es",
+            "Publicado el 3 de marzo de 2017 a las 11:05 (UTC\u22123)",
+            "2017-03-03T11:05:00-03:00",
+        ),
+        (
+            "fr",
+            "Mis à jour le 4 mars 2017 à 9 h 12 (UTC+1) · Publié le 3 mars 2017 à 16 h 05 (UTC+1)",
+            "2017-03-03T16:05:00+01:00",
+        ),
     ],
 )
 def test_a_dateline_in_words_gives_the_time_and_offset_it_shows(lang, dateline, published):

@@ -38,6 +38,9 @@ CONF: dict[str, dict] = {
     "scroll": {"listing": ("/latest/{}/", 10), "feed": ("atom", "/atom.xml", False),
                "sitemap": "index", "tracking": True},
     "porch": {"listing": ("/page/{}/", 8), "feed": ("rss", "/feed.rss", True)},
+    "mirador": {"listing": ("/pagina/{}/", 6), "feed": ("rss", "/feed/", True),
+                "sections": "/seccion/{}/"},
+    "relais": {"listing": ("/page/{}/", 5), "feed": ("atom", "/flux.atom", True)},
 }  # fmt: skip
 SESSION = re.compile(r";jsessionid=([^/?#;]*)", re.I)
 ARCHIVE = re.compile(r"^/archive/(\d{4})/(\d{2})/$")
@@ -209,14 +212,14 @@ class Router:
         latest_month = max(months) if months else (START_YEAR, 1)
 
         def nav() -> list[tuple[str, str]]:
-            out = [("Home", "/")]
+            out = [(skin.word("Home"), "/")]
             if "sections" in conf:
                 out += [(s.title(), conf["sections"].format(s)) for s in sorted(sections)]
             if conf.get("archive"):
                 out.append(("Archive", "/archive/{}/{:02d}/".format(*latest_month)))
             if "feed" in conf and conf["feed"][2]:
-                out.append(("Subscribe", conf["feed"][1]))
-            return out + [("About", "/about/")]
+                out.append((skin.word("Subscribe"), conf["feed"][1]))
+            return out + [(skin.word("About"), "/about/")]
 
         def side(ctx: Ctx) -> str:
             if not conf.get("sidebar"):
@@ -245,7 +248,7 @@ class Router:
                 kind, fpath, _ = conf["feed"]
                 extra += (f'\n<link rel="alternate" type="application/{kind}+xml" '
                           f'title="{escape(name)}" href="{fpath}">')  # fmt: skip
-            main = skin.listing("Latest", items(vis[:per], ctx, "utm_source=homepage&utm_medium=web"),
+            main = skin.listing(skin.word("Latest"), items(vis[:per], ctx, "utm_source=homepage&utm_medium=web"),
                                 skin.pager(None, nxt))  # fmt: skip
             if conf.get("tracking"):
                 trend = items(vis[per : per + 3], ctx, "fbclid=IwAR0demo" + host[:3])
@@ -260,9 +263,9 @@ class Router:
                     vis = visible(ctx.now)
                     prev = "/" if k == 2 else listing[0].format(k - 1)
                     nxt = listing[0].format(k + 1) if len(vis) > k * per else None
-                    main = skin.listing(f"Page {k}", items(vis[(k - 1) * per : k * per], ctx),
+                    main = skin.listing(f"{skin.word('Page')} {k}", items(vis[(k - 1) * per : k * per], ctx),
                                         skin.pager(prev, nxt))  # fmt: skip
-                    return html(f"{name}, page {k}", listing[0].format(k), main, ctx,
+                    return html(f"{name}, {skin.word('Page').lower()} {k}", listing[0].format(k), main, ctx,
                                 skin.pager_head(prev, nxt))  # fmt: skip
 
                 routes[listing[0].format(k)] = Route(

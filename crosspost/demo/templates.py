@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -83,6 +83,9 @@ class Skin:
     own_lines: tuple[str, ...] = ()
     fmt_time = "%B %-d, %Y at %H:%M"
     fmt_date = "%B %-d, %Y"
+    lang = "en"
+    # The site's words for what the routes write on listings and menus (English by default).
+    words: dict[str, str] = {}
 
     def __init__(self, name: str, host: str):
         self.name, self.host = name, host
@@ -123,7 +126,13 @@ class Skin:
         return "<head>\n" + "\n".join(meta) + extra + "\n</head>"
 
     def page(self, head: str, body: str) -> str:
-        return f'<!DOCTYPE html>\n<html lang="en">\n{head}\n<body>\n{body}\n</body>\n</html>\n'
+        return (
+            f'<!DOCTYPE html>\n<html lang="{self.lang}">\n{head}\n<body>\n{body}\n</body>\n'
+            "</html>\n"
+        )
+
+    def word(self, english: str) -> str:
+        return self.words.get(english, english)
 
     def paras(self, post: Post) -> str:
         return "\n".join(f"<p>{escape(p)}</p>" for p in post.paragraphs)
@@ -482,6 +491,149 @@ class Porch(Skin):
         )
 
 
+# Month names for the two sites that show dates in words in their own language (the machine may
+# have no locales, so strftime cannot be asked for them).
+MONTHS = {
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+}
+
+
+def local_dateline(moment: datetime, lang: str, offset_hours: int) -> str:
+    """A moment in words as a Spanish or French page shows it: local time, with its offset
+    written as such pages write it (a typographic minus, a spaced French "h")."""
+    local = moment.astimezone(timezone(timedelta(hours=offset_hours)))
+    month = MONTHS[lang].split()[local.month - 1]
+    sign = "+" if offset_hours >= 0 else "\u2212"
+    if lang == "es":
+        return (f"{local.day} de {month} de {local.year} a las {local:%H:%M} "
+                f"(UTC{sign}{abs(offset_hours)})")  # fmt: skip
+    return f"{local.day} {month} {local.year} à {local.hour} h {local:%M} (UTC{sign}{abs(offset_hours)})"
+
+
+class Mirador(Aggregator):
+    """El Mirador Digital: a Spanish-language aggregator of English copies. Its masthead is an
+    <h1> with the site's name, its og:title ends with that name, and its dateline is words only
+    (local time, UTC-3 written with a typographic minus): no <time>, meta or JSON-LD date."""
+
+    lang = "es"
+    words = {"Latest": "Últimas noticias", "Page": "Página", "Home": "Inicio",
+             "About": "Quiénes somos", "Subscribe": "Suscríbete", "Related": "Más noticias"}  # fmt: skip
+    banner = "EL MIRADOR DIGITAL · lo que se publica en el mundo, en un solo lugar"
+    source_words = "Publicado originalmente en "
+    full_story = "Seguir leyendo en "
+    widgets = (
+        "Comparte esta nota: Facebook | X | WhatsApp | Telegram",
+        "Las opiniones expresadas en los artículos republicados pertenecen a sus autores y no "
+        "a El Mirador Digital.",
+    )
+    jsonld = False
+    offset = -3
+
+    def head(self, title, canonical, *, post=None, extra=""):
+        if post is None:
+            return super().head(title, canonical, extra=extra)
+        meta = [
+            '<meta charset="utf-8">',
+            f"<title>{escape(title)} – {escape(self.name)}</title>",
+            '<meta property="og:type" content="article">',
+            f'<meta property="og:title" content="{escape(title)} – {escape(self.name)}">',
+            f'<meta property="og:site_name" content="{escape(self.name)}">',
+            f'<link rel="canonical" href="{escape(canonical)}">',
+            f'<meta name="author" content="{escape(post.author)}">',
+        ]
+        return "<head>\n" + "\n".join(meta) + extra + "\n</head>"
+
+    def chrome(self, main, nav, side=""):
+        links = " · ".join(f'<a href="{h}">{escape(t)}</a>' for t, h in nav)
+        return (
+            f'<header class="cabecera"><h1 class="site-title"><a href="/">{escape(self.name)}'
+            f'</a></h1><nav class="menu">{links}</nav></header>\n<main>\n{main}\n</main>\n'
+            f"<footer><p>© 2026 {escape(self.name)}. Todos los derechos reservados.</p></footer>"
+        )
+
+    def article(self, post, link, extras):
+        before, after = self.boilerplate(post, link)
+        when = ""
+        if post.shown is not None:
+            when = " · Publicado el " + local_dateline(post.shown, self.lang, self.offset)
+        return (
+            f'<article class="nota"><div class="volanta">{before[0].html}</div>'
+            f'<h2 class="entry-title">{escape(post.title)}</h2>'
+            f'<div class="nota-meta">Por {escape(post.author)}{escape(when)}</div>\n'
+            f'<div class="nota-cuerpo">\n{self.paras(post)}\n{self.blocks(after, "nota-pie")}\n'
+            "</div></article>\n" + self.related(extras["related"])
+        )
+
+    def related(self, items):
+        return super().related(items).replace("<h2>Related</h2>", "<h2>Más noticias</h2>")
+
+    def item(self, post, href):
+        when = local_dateline(post.shown, self.lang, self.offset) if post.shown else ""
+        return f'<li><a href="{href}">{escape(post.title)}</a> <span>{escape(when)}</span></li>'
+
+
+class Relais(Skin):
+    """Le Relais citoyen: a French-language community blog posting excerpts. Its titles start
+    with the site's name ("Le Relais citoyen : ..."); its dateline is words only, an update shown
+    before the publication on some posts, local time at UTC+1."""
+
+    lang = "fr"
+    words = {"Latest": "Derniers billets", "Page": "Page", "Home": "Accueil",
+             "About": "À propos", "Subscribe": "S'abonner"}  # fmt: skip
+    jsonld = False
+    offset = 1
+
+    def head(self, title, canonical, *, post=None, extra=""):
+        if post is None:
+            return super().head(title, canonical, extra=extra)
+        full = f"{self.name} : {title}"
+        meta = [
+            '<meta charset="utf-8">',
+            f"<title>{escape(full)}</title>",
+            '<meta property="og:type" content="article">',
+            f'<meta property="og:title" content="{escape(full)}">',
+            f'<link rel="canonical" href="{escape(canonical)}">',
+        ]
+        return "<head>\n" + "\n".join(meta) + extra + "\n</head>"
+
+    def boilerplate(self, post, link):
+        before = [plain(f"Publié par {post.poster} dans Actualités du quartier")]
+        after = []
+        if post.attribution is not None:
+            name, host, path = post.attribution
+            after.append(linked("Lire la suite sur ", name, link(host, path)))
+        after.append(
+            plain(
+                f"Les propos tenus dans les billets partagés n'engagent que leurs auteurs, "
+                f"et non {self.name}."
+            )  # fmt: skip
+        )
+        after.append(plain(f"Suivez {self.name} sur Mastodon et recevez la lettre du dimanche."))
+        return before, after
+
+    def dateline(self, post: Post) -> str:
+        if post.shown is None:
+            return ""
+        published = "Publié le " + local_dateline(post.shown, self.lang, self.offset)
+        if post.uid % 2:  # some posts were edited later: the update is shown first
+            updated = post.shown + timedelta(hours=3 + post.uid % 20, minutes=post.uid % 47)
+            return f"Mis à jour le {local_dateline(updated, self.lang, self.offset)} · {published}"
+        return published
+
+    def article(self, post, link, extras):
+        before, after = self.boilerplate(post, link)
+        return (
+            f'<div class="billet"><h1>{escape(post.title)}</h1>'
+            f'<p class="billet-meta">{escape(self.dateline(post))}</p>\n'
+            f'<div class="billet-texte">\n{self.blocks(before, "partage")}\n{self.paras(post)}\n'
+            f"{self.blocks(after, 'suite')}\n</div></div>"
+        )
+
+    def item(self, post, href):
+        return f'<li><a href="{href}">{escape(post.title)}</a> <span>{escape(self.dateline(post))}</span></li>'
+
+
 SKINS: dict[str, type[Skin]] = {
     "courier": Courier,
     "dispatch": Dispatch,
@@ -491,6 +643,8 @@ SKINS: dict[str, type[Skin]] = {
     "pulse": Pulse,
     "scroll": Scroll,
     "porch": Porch,
+    "mirador": Mirador,
+    "relais": Relais,
 }
 
 

@@ -67,6 +67,14 @@ SITE_TABLE = (
      "links carry tracking parameters"),
     ("porch", "Porchlight Commons", "porchlight.test", "community",
      "RSS feed (linked) and /page/N/ listings; posts excerpts; shows dates without time"),
+    ("mirador", "El Mirador Digital", "elmirador.test", "aggregator",
+     "in Spanish: RSS feed (linked), /pagina/N/ listings and sections; a masthead <h1> with the "
+     "site's name, the site's name in og:title, dates in words only (local time, UTC-3), "
+     "credit lines and footers in Spanish"),
+    ("relais", "Le Relais citoyen", "lerelais.test", "community",
+     "in French: Atom feed (linked) and /page/N/ listings; posts excerpts; titles led by the "
+     "site's name, dates in words only (an update shown before the publication, UTC+1), credit "
+     "lines and footers in French"),
 )  # fmt: skip
 ORIGINS = ("courier", "dispatch", "observer")
 AGGREGATORS = ("rake", "pulse", "scroll")
@@ -285,6 +293,8 @@ class _Planner:
             "pulse": f"/{d:%Y/%m}/{slug}.html",
             "scroll": f"/a/{slug}-{p.uid * 2654435761 % 16**6:06x}",
             "porch": f"/community/{d:%Y-%m-%d}-{slug}",
+            "mirador": f"/noticias/{d:%Y/%m}/{slug}-{p.uid}",
+            "relais": f"/billets/{slug}/",
         }
         path = shapes["brief" if "brief" in p.flags else p.site]
         while path in taken:
@@ -339,6 +349,7 @@ class _Planner:
         self._ambiguous()
         self._briefs(len(origins) + 2)
         self._excerpts_and_quotations(origins, len(origins) + 2 + BRIEFS)
+        self._other_languages()
         for p in self.posts:
             before, after = self.skin(p).boilerplate(p, lambda host, path: path)
             p.boilerplate = [b.text for b in before + after]
@@ -500,6 +511,29 @@ class _Planner:
         self.post("courier", comment, piece=f"piece-{number + 1:02d}", kind="origin",
                   parent=None, available=available, group=f"quote-{slugify(wire.title, 3)}")  # fmt: skip
         wire.group = self.posts[-1].group
+
+    def _other_languages(self) -> None:
+        """A Spanish aggregator copies about a quarter of the copied pieces (from their origin or
+        the review) and a French community blog posts excerpts of about a sixth. Planned last, from
+        a stream of their own, so that the rest of the web stays as it was."""
+        r = random.Random(self.seed * 613 + 11)
+        self.rng = random.Random(self.seed * 617 + 13)  # what copy() draws from here on
+        full = {}
+        for p in self.posts:
+            # Pages of the origins and the review (not the outside outlet's, not briefs).
+            if p.site in (*ORIGINS, "review") and not p.group and "brief" not in p.flags:
+                full.setdefault(p.piece, []).append(p)
+        copied = {p.piece for p in self.posts if p.parent is not None}
+        for piece in sorted(full.keys() & copied):  # pieces nobody copies stay so
+            pages = full[piece]
+            draw = r.random()
+            if draw < 0.25:
+                weights = [3 if p.site == "review" else 1 for p in pages]
+                self.copy(r.choices(pages, weights)[0], "mirador", "copy")
+            elif draw < 0.42:
+                origin = next((p for p in pages if p.kind == "origin"), pages[0])
+                excerpt = self.copy(origin, "relais", "excerpt")
+                excerpt.author = excerpt.poster = self.writer.people(1)[0]
 
     def _quirks(self, origins: list[Post]) -> None:
         """One copy dated before its source, one origin without a date, one moved URL."""
