@@ -188,6 +188,7 @@ class _SiteCounts:
         self.store, self.params = store, params
         self.data: dict[str, tuple[np.ndarray, np.ndarray, set[bytes]]] = {}
         self.dirty: set[str] = set()
+        self.settled: dict[str, np.ndarray | None] = {}  # stored; only their repeats kept
 
     def load(self, sites: set[str]) -> set[str]:
         """Load stored counts; returns the sites that have none."""
@@ -230,7 +231,17 @@ class _SiteCounts:
         )
         self.dirty.add(site)
 
+    def settle(self, site: str) -> None:
+        """Store a site's counts now and keep only its repeats: a first run counts every site,
+        and all their counts at once were the peak of its memory."""
+        self.dirty.add(site)
+        self.save()
+        self.settled[site] = self.repeats(site)
+        del self.data[site]
+
     def repeats(self, site: str) -> np.ndarray | None:
+        if site in self.settled:
+            return self.settled[site]
         if site not in self.data:
             return None
         values, counts, _ = self.data[site]
@@ -345,6 +356,7 @@ def cluster_store(
             for i, row in _texts(store, unknown).items():
                 shingle_sets[i] = signatures.shingle_set(row["text"] or "", params)
             counts.build(site, [shingle_sets[i] for i in members])
+            counts.settle(site)
         by_site: dict[str, list[np.ndarray]] = defaultdict(list)
         for i in new:
             if sites[i] not in rebuild:
