@@ -5,12 +5,22 @@
     .venv/bin/python bench/dedupe.py --isot ../shared/corpora   # real texts, derived copies
     .venv/bin/python bench/dedupe.py --corpus FILE.jsonl   # any corpus with a "piece" field
     .venv/bin/python bench/dedupe.py --scale 100000 --add 1000 --db /tmp/scale.db
+    .venv/bin/python bench/dedupe.py --whole --articles 10000   # whole processes, with rensa
 
 Compare mode runs both paths in one process on the same texts (text in, clusters out), in turn
 `--repeat` times each (default 3), and prints the fastest run's times, the ratio, peak memory
 (growth of the process's peak RSS) and pairwise precision/recall against the corpus's pieces. Scale mode imports a generated corpus into a SQLite database with the real
 import, runs cluster_store from scratch in a fresh process, then imports `--add` more articles
 and clusters again (the incremental path), printing time and peak RSS of each run.
+
+Whole mode (`--whole`) times what a user waits for, process by process, on one corpus written as
+JSON lines: `crosspost import` then `crosspost cluster` (each its own process, as typed at a
+shell), beside datasketch's README recipe and rensa (Rust MinHash and LSH; `pip install
+'.[bench]'`), each a process that reads the same file, shingles its raw texts (5 words, 128
+permutations, LSH at the copy threshold) and writes its clusters. It prints each process's wall
+and CPU time and peak RSS (os.wait4's rusage of that child), the ratios, and the pairwise
+precision and recall of each against the corpus's pieces. On a shared machine compare the ratios
+of one run (and CPU rather than wall time), not absolute times across runs.
 """
 
 from __future__ import annotations
@@ -19,10 +29,12 @@ import argparse
 import csv
 import gc
 import json
+import os
 import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -352,11 +364,13 @@ sys.path.insert(0, {root!r})
 from dedupe.pipeline import cluster_store
 from dedupe.store import Store
 store = Store({db!r})
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = cluster_store(store)
 seconds = time.perf_counter() - start
+cpu = time.process_time() - cpu + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"seconds": seconds, "rss": rss, "stages": report.seconds, "peak": report.peak_mb,
+helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # forked for tracing
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "rss": rss, "helper": helper, "stages": report.seconds, "peak": report.peak_mb,
                   "summary": report.summary(), "traced": report.traced}}))
 """
 
@@ -413,7 +427,11 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
     print(f"import: {imported:.1f}s; database {size / 2**20:.0f} MB after the first run")
     for name, run in (("from scratch", first), (f"+{add} new", second)):
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in run["stages"].items())
-        print(f"{name:14} {run['seconds']:8.1f}s  peak RSS {run['rss'] / 2**20:7.0f} MB  {stages}")
+        print(
+            f"{name:14} {run['seconds']:8.1f}s (CPU {run['cpu']:.1f}s)  peak RSS "
+            f"{run['rss'] / 2**20:7.0f} MB "
+            f"(forked helper {run.get('helper', 0) / 2**20:.0f} MB)  {stages}"
+        )
         print(f"{'':14} {run['summary']}; {run['traced']} clusters traced")
         print(
             f"{'':14} pairwise precision {run['score'].precision:.4f}, "
@@ -422,7 +440,145 @@ def scale(articles: int, add: int, db: Path, seed: int) -> None:
         print(
             f"{'':14} peak RSS after each stage (MB): { ({k: round(v) for k, v in run['peak'].items()}) }"
         )
-    print(f"incremental / from scratch: {100 * second['seconds'] / first['seconds']:.1f}%")
+    print(
+        f"incremental / from scratch: {100 * second['seconds'] / first['seconds']:.1f}% "
+        f"(CPU {100 * second['cpu'] / first['cpu']:.1f}%)"
+    )
+
+
+# -- whole processes ---------------------------------------------------------------------------
+
+# Shingles as dedupe.signatures.shingles makes them (NFKC, casefold, \w+ words, 5-grams), written
+# out so that the other tools' processes import nothing of the project.
+_READ_AND_SHINGLE = """
+import json, re, sys, unicodedata
+from collections import defaultdict
+WORD = re.compile(r"\\w+")
+def shingles(text, k={k}):
+    tokens = WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    if len(tokens) <= k:
+        return [" ".join(tokens)] if tokens else []
+    return [" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)]
+records = [json.loads(line) for line in open({corpus!r}, encoding="utf-8") if line.strip()]
+parent = list(range(len(records)))
+def find(a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+def union_and_write(similar):
+    for i, found in similar:
+        for j in found:
+            ra, rb = find(i), find(j)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups = defaultdict(list)
+    for i, r in enumerate(records):
+        groups[find(i)].append(r["url"])
+    with open({out!r}, "w") as out:
+        json.dump([g for g in groups.values() if len(g) >= 2], out)
+"""
+
+# datasketch's README: MinHash.update per shingle, MinHashLSH at the threshold, query each.
+_RECIPE_CHILD = """
+from datasketch import MinHash, MinHashLSH
+lsh = MinHashLSH(threshold={threshold}, num_perm={num_perm})
+minhashes = []
+for i, r in enumerate(records):
+    m = MinHash(num_perm={num_perm}, seed={seed})
+    for s in shingles(r["text"]):
+        m.update(s.encode("utf-8"))
+    lsh.insert(i, m)
+    minhashes.append(m)
+union_and_write((i, lsh.query(m)) for i, m in enumerate(minhashes))
+"""
+
+# rensa's README: RMinHash.update with the shingles, RMinHashLSH with datasketch's banding.
+_RENSA_CHILD = """
+from rensa import RMinHash, RMinHashLSH
+lsh = RMinHashLSH(threshold={threshold}, num_perm={num_perm}, num_bands={bands})
+minhashes = []
+for i, r in enumerate(records):
+    m = RMinHash(num_perm={num_perm}, seed={seed})
+    m.update(shingles(r["text"]))
+    lsh.insert(i, m)
+    minhashes.append(m)
+union_and_write((i, lsh.query(m)) for i, m in enumerate(minhashes))
+"""
+
+
+def _process(args: list[str]) -> dict:
+    """Run one process to its end: wall and CPU seconds and its own peak RSS (os.wait4 reaps it
+    with its rusage, which RUSAGE_CHILDREN would mix with the other children's)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise SystemExit(f"{' '.join(args[:4])} failed:\n{err.read().decode()[-3000:]}")
+        return {
+            "wall": wall,
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "rss": usage.ru_maxrss * 1024,
+            "out": out.read().decode(),
+        }
+
+
+def whole(records: list[dict], params: signatures.SignatureParams, folder: Path) -> None:
+    """Import and cluster with the crosspost command, then the recipe and rensa, as processes."""
+    truth = truth_of(records)
+    corpus, db = folder / "corpus.jsonl", folder / "whole.db"
+    with corpus.open("w", encoding="utf-8") as out:
+        for r in records:
+            out.write(json.dumps({k: v for k, v in r.items() if k not in ("piece", "kind")}) + "\n")
+    # rensa wants bands that divide the permutations: those whose S-curve's middle,
+    # (1/b)^(1/r), is nearest datasketch's choice for the threshold.
+    b, r = index.choose_bands(params.num_perm, clusters.COPY_RESEMBLANCE, 0.5, 0.5)
+    bands = min(
+        (n for n in range(1, params.num_perm + 1) if params.num_perm % n == 0),
+        key=lambda n: abs((1 / n) ** (n / params.num_perm) - (1 / b) ** (1 / r)),
+    )
+    crosspost = [sys.executable, "-m", "crosspost"]
+    runs: dict[str, dict] = {}
+    runs["crosspost import"] = _process([*crosspost, "import", str(corpus), "--db", str(db)])
+    runs["crosspost cluster"] = _process([*crosspost, "cluster", "--db", str(db)])
+    runs["crosspost cluster"]["score"] = _stored_quality(db, records)
+    for name, child in (("datasketch recipe", _RECIPE_CHILD), ("rensa", _RENSA_CHILD)):
+        out = folder / f"{name.split()[0]}.json"
+        code = _READ_AND_SHINGLE.format(
+            k=params.shingle_words, corpus=str(corpus), out=str(out)
+        ) + child.format(
+            threshold=clusters.COPY_RESEMBLANCE,
+            num_perm=params.num_perm,
+            seed=params.seed,
+            bands=bands,
+        )
+        runs[name] = _process([sys.executable, "-c", code])
+        runs[name]["score"] = score_pairs(json.loads(out.read_text()), truth)
+    print(
+        f"{len(records)} articles, {len(truth)} pieces with copies or excerpts; whole processes, "
+        "one after the other"
+    )
+    print(
+        f"{'process':18} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'precision':>9} {'recall':>7}"
+    )
+    for name, run in runs.items():
+        score = run.get("score")
+        quality = f"{score.precision:9.4f} {score.recall:7.4f}" if score else ""
+        print(f"{name:18} {run['wall']:7.2f} {run['cpu']:7.2f} {run['rss'] / 2**20:8.0f} {quality}")
+    ours, recipe, rensa = (runs[n] for n in ("crosspost cluster", "datasketch recipe", "rensa"))
+    for unit in ("wall", "cpu"):
+        print(
+            f"{unit + ':':5} recipe / crosspost cluster {recipe[unit] / ours[unit]:5.1f}x, "
+            f"crosspost cluster / rensa {ours[unit] / rensa[unit]:4.2f}x"
+        )
+    print("(the recipe and rensa read the raw texts; crosspost cluster also strips boilerplate,")
+    print(" verifies, traces the spread and stores it all: `crosspost cluster` prints its stages)")
+    print(f"crosspost cluster: {ours['out'].strip()}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -436,6 +592,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, help="articles to cluster through the store")
     parser.add_argument("--add", type=int, default=1000, help="new articles after --scale")
     parser.add_argument("--db", type=Path, default=Path("/tmp/crosspost-scale.db"))
+    parser.add_argument(
+        "--whole", action="store_true", help="whole processes: the commands, recipe and rensa"
+    )
     args = parser.parse_args(argv)
     if args.scale:
         scale(args.scale, args.add, args.db, args.seed)
@@ -447,6 +606,10 @@ def main(argv: list[str] | None = None) -> None:
         records = from_isot(args.isot, args.seed)
     else:
         records = generate(args.articles, args.seed)
+    if args.whole:
+        with tempfile.TemporaryDirectory(prefix="crosspost-whole-") as folder:
+            whole(records, params, Path(folder))
+        return
     if args.write:
         with args.write.open("w", encoding="utf-8") as out:
             for r in records:

@@ -40,6 +40,7 @@ _ASCII_NOT_WORD = "".join(c for c in map(chr, range(128)) if not c.isalnum())
 # The non-ASCII letters that re.IGNORECASE matches with ASCII letters (see the re docs).
 _FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
 _MIN_NEEDLE = 3  # shorter literals screen out too little to pay for the check
+_MATCH_MEMO = 1 << 15  # blocks whose pattern match is remembered (Patterns.match)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,22 @@ class Patterns:
 
     def match(self, block: str) -> str | None:
         """The name of the first pattern that matches `block`, or None."""
+        # Blocks repeat (a site's footer on every page, copies' unedited paragraphs): about
+        # half of a corpus's blocks were seen before. The memo is bounded and starts afresh.
+        memo = self._memo
+        found = memo.get(block, memo)
+        if found is not memo:
+            return found
+        if len(memo) >= _MATCH_MEMO:
+            memo.clear()
+        found = memo[block] = self._match(block)
+        return found
+
+    @functools.cached_property
+    def _memo(self) -> dict[str, str | None]:
+        return {}
+
+    def _match(self, block: str) -> str | None:
         if "\n" in block:  # the screens assume one line
             for pattern in self.items:
                 if pattern.regex.search(block):
@@ -231,6 +248,7 @@ class Learned:
         return sum(len(v) for v in self.site.values()) + len(self.cross)
 
 
+@functools.lru_cache(maxsize=1 << 15)  # learning and stripping see each block, many repeat
 def normalise(block: str) -> str:
     """The key for repeats: case-folded, NFKC, digits (counts, dates) as '0', spaces collapsed."""
     if block.isascii():  # NFKC and casefold() change nothing that lower() does not
@@ -284,7 +302,12 @@ def load_patterns(extra: Iterable[str] | None = None) -> Patterns:
     Extra regexes (from a site's `boilerplate` list in sites.toml) are named "site-pattern".
     Raises InputError naming the pattern when a regex does not compile.
     """
-    site_own = tuple(Pattern(SITE_PATTERN, _compile(SITE_PATTERN, r)) for r in extra or ())
+    return _patterns(tuple(extra or ()))
+
+
+@functools.lru_cache(maxsize=256)  # one Patterns (and match memo) for the sites with no extras
+def _patterns(extra: tuple[str, ...]) -> Patterns:
+    site_own = tuple(Pattern(SITE_PATTERN, _compile(SITE_PATTERN, r)) for r in extra)
     return Patterns(_builtin_patterns() + site_own)
 
 
@@ -429,6 +452,9 @@ class _Riders:
     MIN_WORDS = 12  # rider text shorter than this says nothing about its piece
     MIN_RIDER_SHARE = 0.25  # nor does rider text that is a small part of the page's own text
     SAMPLE = 200  # pages examined per block at most (spread over its pages)
+    # Blocks whose shingles are kept (about 3.5 KB each as Python ints): unbounded, they were
+    # 1.3 GB of a first run's learning at 100,000 articles.
+    SHINGLE_CACHE = 1 << 14
 
     def __init__(self, in_order, site_of, furniture, cluster_of: dict[int, int]) -> None:
         self.in_order, self.site_of = in_order, site_of
@@ -503,6 +529,8 @@ class _Riders:
                 found = frozenset(
                     map(hash, zip(*(words[i:] for i in range(self.SHINGLE_WORDS)), strict=False))
                 )
+            if len(self.block_shingles) >= self.SHINGLE_CACHE:
+                self.block_shingles.clear()
             self.block_shingles[block] = found
         return found
 

@@ -262,8 +262,11 @@ class _Sets:
         values = values.astype(np.uint32, copy=False)  # half the memory of int64
         made = cls(values, lengths)
         # One vectorised check; only rows that fail it (Python sets, unsorted input) are redone.
-        owner = made.owners()
-        bad = np.unique(owner[1:][(owner[1:] == owner[:-1]) & (values[1:] <= values[:-1])])
+        # Descents are found first and kept where they lie inside a row (not at a row's start):
+        # no per-value row numbers (8 bytes a shingle, the peak of a large first run).
+        at = np.flatnonzero(values[1:] <= values[:-1])
+        at = at[~np.isin(at + 1, made.offsets)]
+        bad = np.unique(np.searchsorted(made.offsets, at, "right") - 1)
         if not len(bad):
             return made
         rows = [made.values[made.offsets[i] : made.offsets[i + 1]] for i in range(len(lengths))]

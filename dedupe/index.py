@@ -294,10 +294,14 @@ class LSHIndex:
             offsets = WINDOW_BAND_OFFSET + np.arange(self.window_bands)
             band = np.concatenate([band, np.tile(offsets, len(rows))])
             bucket = np.concatenate([bucket, keys.ravel()])
-        order = np.lexsort((bucket, band))  # in index order: B-tree inserts stay local
-        article = np.asarray(ids, dtype=np.int64)[row[order]]
+        article = np.asarray(ids, dtype=np.int64)[row]
+        add_arrays = getattr(self.buckets, "add_bucket_arrays", None)
+        if add_arrays is not None:  # a store that takes arrays whole (dedupe.store.Store)
+            add_arrays(band, bucket, article)
+            return
+        order = np.lexsort((bucket, band))
         self.buckets.add_buckets(
-            zip(band[order].tolist(), bucket[order].tolist(), article.tolist(), strict=True)
+            zip(band[order].tolist(), bucket[order].tolist(), article[order].tolist(), strict=True)
         )
 
     def query(

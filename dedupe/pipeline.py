@@ -19,14 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
 
 import numpy as np
 
-from . import boilerplate, clusters, index, signatures, spread
+from . import boilerplate, clusters, index, parallel, signatures, spread
 from .store import ARTICLE_COLUMNS, Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
@@ -90,7 +90,7 @@ def _site_patterns(store: Store, site: str, cache: dict) -> boilerplate.Patterns
     return cache[site]
 
 
-def restrip(store: Store, report: ClusterReport) -> set[int]:
+def restrip(store: Store, report: ClusterReport, first: bool = False) -> set[int]:
     """Relearn site and cross-site boilerplate and re-strip; returns ids whose text changed.
 
     Texts are read as they are needed, never all at once: once to learn, then a slice at a
@@ -108,7 +108,7 @@ def restrip(store: Store, report: ClusterReport) -> set[int]:
         store.articles_by_id(ids[start : start + STRIP_SLICE], ("id", "site", "raw_text", "text"))
         for start in range(0, len(ids), STRIP_SLICE)
     )
-    return _strip_rows(store, slices, learned, report)
+    return _strip_rows(store, slices, learned, report, first)
 
 
 def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]:
@@ -147,24 +147,31 @@ def restrip_new(store: Store, new: list[int], report: ClusterReport) -> set[int]
 
 
 def _strip_rows(
-    store: Store, slices: Iterable[list[dict]], learned, report: ClusterReport
+    store: Store,
+    slices: Iterable[list[dict]],
+    learned,
+    report: ClusterReport,
+    first: bool = False,
 ) -> set[int]:
-    """Strip each slice of rows and store the texts that changed; returns their ids."""
+    """Strip each slice of rows and store the texts that changed (in one transaction; `first`:
+    the first learning, which changes most texts); returns their ids."""
     cache: dict = {}
     changed_ids: set[int] = set()
-    for rows in slices:
-        changed = []
-        for row in rows:
-            result = boilerplate.strip(
-                row["raw_text"] or "",
-                _site_patterns(store, row["site"], cache),
-                learned,
-                row["site"],
-            )
-            if result.text != row["text"]:
-                changed.append((row["id"], result.text, result.removed))
-        store.set_texts(changed)
-        changed_ids.update(article_id for article_id, _, _ in changed)
+
+    def changed() -> Iterator[tuple[int, str, list]]:
+        for rows in slices:
+            for row in rows:
+                result = boilerplate.strip(
+                    row["raw_text"] or "",
+                    _site_patterns(store, row["site"], cache),
+                    learned,
+                    row["site"],
+                )
+                if result.text != row["text"]:
+                    changed_ids.add(row["id"])
+                    yield row["id"], result.text, result.removed
+
+    store.set_texts(changed(), most=first)
     report.restripped = len(changed_ids)
     return changed_ids
 
@@ -181,6 +188,7 @@ class _SiteCounts:
         self.store, self.params = store, params
         self.data: dict[str, tuple[np.ndarray, np.ndarray, set[bytes]]] = {}
         self.dirty: set[str] = set()
+        self.settled: dict[str, np.ndarray | None] = {}  # stored; only their repeats kept
 
     def load(self, sites: set[str]) -> set[str]:
         """Load stored counts; returns the sites that have none."""
@@ -223,7 +231,17 @@ class _SiteCounts:
         )
         self.dirty.add(site)
 
+    def settle(self, site: str) -> None:
+        """Store a site's counts now and keep only its repeats: a first run counts every site,
+        and all their counts at once were the peak of its memory."""
+        self.dirty.add(site)
+        self.save()
+        self.settled[site] = self.repeats(site)
+        del self.data[site]
+
     def repeats(self, site: str) -> np.ndarray | None:
+        if site in self.settled:
+            return self.settled[site]
         if site not in self.data:
             return None
         values, counts, _ = self.data[site]
@@ -274,7 +292,11 @@ def cluster_store(
     full = full or not learned_at or len(ids) >= learned_at * (1 + FULL_RELEARN_GROWTH)
 
     with timed("strip"):
-        changed = restrip(store, report) if full else restrip_new(store, new, report)
+        changed = (
+            restrip(store, report, first=not learned_at)
+            if full
+            else restrip_new(store, new, report)
+        )
         if full:
             store.set_meta("boilerplate_learned_at", str(max(1, len(ids))))
 
@@ -334,6 +356,7 @@ def cluster_store(
             for i, row in _texts(store, unknown).items():
                 shingle_sets[i] = signatures.shingle_set(row["text"] or "", params)
             counts.build(site, [shingle_sets[i] for i in members])
+            counts.settle(site)
         by_site: dict[str, list[np.ndarray]] = defaultdict(list)
         for i in new:
             if sites[i] not in rebuild:
@@ -343,6 +366,7 @@ def cluster_store(
         counts.save()
         # One array per site, shared by its articles (verify works per distinct array).
         by_site_repeats = {site: counts.repeats(site) for site in {sites[i] for i in involved}}
+        del counts  # every site's shingle counts (hundreds of MB at 100,000): not needed now
         repeats = {i: by_site_repeats[sites[i]] for i in involved}
         repeats = {i: r for i, r in repeats.items() if r is not None}
         new_links = clusters.verify(pairs, shingle_sets, repeats)
@@ -359,6 +383,14 @@ def cluster_store(
         _write_clusters(store, result, links, report, previous, touched)
     store.clear_pending()
     return report
+
+
+PARALLEL_TRACE_MIN = 400  # clusters worth a second process for tracing the spread
+
+
+def _traced(trace: Callable, work: list) -> list:
+    """trace(item) of each cluster (each on its own: on both cores when there are many)."""
+    return parallel.map_on_two_cores(trace, work, PARALLEL_TRACE_MIN)
 
 
 def _write_clusters(
@@ -403,8 +435,9 @@ def _write_clusters(
         if cluster_id is not None and result.assignments.get(link.b) == cluster_id:
             links_of[cluster_id].append(link)
     cluster_rows, member_rows, edge_rows = [], [], []
-    for cluster_id, ids in sorted(members_of.items()):
-        members = [
+
+    def members_of_cluster(ids: list[int]) -> list[dict]:
+        return [
             {
                 **articles[i],
                 "kind": result.kinds.get(i, "copy"),
@@ -414,7 +447,15 @@ def _write_clusters(
             }
             for i in ids
         ]
-        traced = spread.trace(members, links_of[cluster_id])
+
+    # Members are made where they are traced (a forked process makes its own), one cluster at
+    # a time: all of them at once would hold every member's dict.
+    work = sorted(members_of.items())
+    traced_all = _traced(
+        lambda item: spread.trace(members_of_cluster(item[1]), links_of[item[0]]), work
+    )
+    for (cluster_id, ids), traced in zip(work, traced_all, strict=True):
+        members = members_of_cluster(ids)
         # A copy that claims to predate its source is not believed for the cluster's dates.
         believed = [
             m for m in members if "claims-earlier-than-source" not in traced.flags.get(m["id"], ())

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 SCHEME = "affine32"  # datasketch 2.x default permutation scheme
 HASH = "wordpoly64-bytepoly64-fmix64-32"  # shingle_hash32; bump when it changes
@@ -337,12 +336,13 @@ def shingle_hashes(text: str, k: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's own (a, b) permutation parameters for this num_perm and seed."""
-    minhash = MinHash(num_perm=num_perm, seed=seed)
-    if minhash.scheme != SCHEME:  # pragma: no cover - guards a datasketch upgrade
-        raise RuntimeError(f"datasketch default scheme is {minhash.scheme}, expected {SCHEME}")
-    a, b = minhash.permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's own (a, b) affine32 permutation parameters for this num_perm and seed, drawn
+    as MinHash draws them (odd a). Not taken from a MinHash: importing datasketch pulls in scipy,
+    a second of every command's start (tests/test_signatures.py checks they are datasketch's)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
@@ -476,8 +476,10 @@ def is_empty(signature: np.ndarray) -> bool:
     return bool(np.all(np.asarray(signature) == _EMPTY))
 
 
-def to_minhash(row: np.ndarray, params: SignatureParams) -> MinHash:
+def to_minhash(row: np.ndarray, params: SignatureParams):
     """A datasketch MinHash holding this signature (for datasketch's own LSH or estimates)."""
+    from datasketch import MinHash
+
     return MinHash(
         seed=params.seed,
         hashvalues=np.asarray(row, dtype=np.uint64).astype(np.uint32),

@@ -36,6 +36,7 @@ its evidenced source is flagged and its lag left unknown.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -245,6 +246,7 @@ def _name_matches(name: str, keys: set[str]) -> bool:
     return any(key == k or k in key or key in k for k in keys)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a member's URL is looked up several times a trace
 def _safe_clean(url: str | None) -> str | None:
     if not url:
         return None
@@ -276,6 +278,7 @@ def _norm_line(line: str) -> str:
     return " ".join(line.casefold().split())
 
 
+@functools.lru_cache(maxsize=1 << 15)  # copies in a cluster share most of their lines
 def _lineage_line(line: str) -> str:
     """A line as lineage compares it: case, spacing and typography folded."""
     return _norm_line(line.translate(_TYPOGRAPHY))
@@ -296,12 +299,13 @@ def _ordered_lines(text: str | None) -> list[str]:
     return [_lineage_line(line) for line in (text or "").split("\n")]
 
 
-def _lines(text: str | None) -> set[str]:
-    return {
+@functools.lru_cache(maxsize=256)  # the origin's lines are compared with every member's
+def _lines(text: str | None) -> frozenset[str]:
+    return frozenset(
         norm
         for norm in (_lineage_line(line) for line in (text or "").split("\n"))
         if len(norm.split()) >= MIN_LINE_WORDS
-    }
+    )
 
 
 class _Directory:

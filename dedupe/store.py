@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from .errors import StoreError
@@ -264,6 +265,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sites ADD COLUMN inferred_role TEXT;
     """,
+    # 10: LSH buckets as sorted segments, one row per cluster run (or slice of a first run)
+    # instead of a row per bucket entry with two indexes: a first run at 10,000 articles wrote
+    # 1.1 million rows. Articles say which segment holds their live entries. The old rows are
+    # dropped with the index key, so the next run signs and indexes everything again.
+    """
+    DROP TABLE IF EXISTS _lsh;
+    CREATE TABLE IF NOT EXISTS _lsh_segments (
+        id INTEGER PRIMARY KEY,
+        keys BLOB NOT NULL,
+        bands BLOB NOT NULL,
+        articles BLOB NOT NULL,
+        size INTEGER NOT NULL  -- distinct articles: all alive while as many name the segment
+    );
+    CREATE TABLE IF NOT EXISTS _lsh_articles (article_id INTEGER PRIMARY KEY, segment INTEGER);
+    DELETE FROM _meta WHERE key = 'index_key';
+    """,
 ]
 ROLES_MIGRATION = 9  # inferred roles are first computed when a database reaches it
 ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
@@ -287,6 +304,20 @@ _INSERT_ARTICLES = (
     f"INSERT OR IGNORE INTO articles ({_ARTICLE_LIST}) "
     f"SELECT {_ARTICLE_LIST} FROM temp._incoming ORDER BY seq RETURNING url, id"
 )
+
+
+LSH_SEGMENTS = 16  # LSH bucket segments kept before they are merged into one
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: mixing a band into its buckets is invertible
+
+
+def _lsh_key(bands: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    """One int64 per (band, bucket): the bucket xor the band times an odd constant."""
+    mixed = np.asarray(bands, dtype=np.uint64) * _BAND_MIX
+    return (np.asarray(buckets, dtype=np.int64).view(np.uint64) ^ mixed).view(np.int64)
+
+
+def _lsh_bucket(bands: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    return _lsh_key(bands, keys)  # xor undoes itself
 
 
 # Tables every crosspost database has: a SQLite file without them belongs to someone else.
@@ -434,6 +465,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
+        self._segments: list | None = None  # live LSH segments, read on first lookup
         parent = self.path.parent
         if self.path.is_dir():
             raise StoreError(f"database {self.path} is a folder: give a file name inside it")
@@ -708,15 +740,27 @@ class Store:
         rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
         return rows[0] if rows else None
 
-    def set_texts(self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]]) -> None:
+    def set_texts(
+        self, cleaned: Iterable[tuple[int, str, list[tuple[str, str]]]], most: bool = False
+    ) -> None:
         """Store stripped text per article and replace its audit rows: (id, text, [(block, reason)]).
 
         The articles become pending (see add_pending) in the same transaction. Rows go through a
         temporary table, a few thousand per UPDATE: the full-text index, fed by trigger, costs
-        about half as much that way as with one statement per article."""
+        about half as much that way as with one statement per article. When `most` texts change
+        (a first clustering), the update trigger is left out and the full-text index rebuilt
+        once at the end, in the same transaction (40% less work than deleting and adding each
+        text's terms)."""
         conn = self.db.conn
         rows = iter(cleaned)
         with self._writing():
+            trigger = None
+            if most:
+                trigger = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+                ).fetchone()
+                if trigger:
+                    conn.execute("DROP TRIGGER articles_au")
             conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS _cleaned "
                 "(id INTEGER PRIMARY KEY, text TEXT, word_count INTEGER)"
@@ -745,6 +789,9 @@ class Store:
                 )
                 conn.execute("INSERT OR IGNORE INTO _pending SELECT id FROM temp._cleaned")
             conn.execute("DELETE FROM temp._cleaned")
+            if trigger:
+                conn.execute(trigger[0])
+                conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
 
     # -- learned boilerplate -------------------------------------------------------------------
 
@@ -800,54 +847,131 @@ class Store:
     def clear_signatures(self) -> None:
         with self._writing():
             self.db.execute("DELETE FROM _signatures")
-            self.db.execute("DELETE FROM _lsh")
+            self.db.execute("DELETE FROM _lsh_segments")
+            self.db.execute("DELETE FROM _lsh_articles")
+        self._segments = None
+
+    # LSH buckets live in segments: (key, band, article) arrays sorted by key, the key being the
+    # bucket mixed with its band (so one sorted int64 column answers lookups in every band).
+    # An entry counts while its article's row in _lsh_articles names its segment; a changed
+    # article's old entries are dead once it is removed or indexed again. Segments are merged
+    # (dead entries dropped) when there are more than LSH_SEGMENTS.
 
     def add_buckets(self, rows: Iterable[tuple[int, int, int]]) -> None:
         """Index rows of (band, bucket, article_id)."""
-        # Bucket keys are random: a bigger page cache (256 MB) halves the cost of a large
-        # first run, whose bucket index outgrows SQLite's default 2 MB cache early.
-        self.db.execute("PRAGMA cache_size = -262144")
+        found = np.array(list(rows), dtype=np.int64).reshape(-1, 3)
+        self.add_bucket_arrays(found[:, 0], found[:, 1], found[:, 2])
+
+    def add_bucket_arrays(self, bands: np.ndarray, buckets: np.ndarray, articles: np.ndarray):
+        """Index entries given as three arrays (band, bucket, article id) in one segment."""
+        keys = _lsh_key(bands, buckets)
+        order = np.argsort(keys, kind="stable")
+        segment = (keys[order], np.asarray(bands, "<i2")[order], np.asarray(articles, "<i8")[order])
         with self._writing():
-            self.db.conn.executemany(
-                "INSERT INTO _lsh (band, bucket, article_id) VALUES (?, ?, ?)", rows
+            self._write_segment(segment)
+            if self.db.execute("SELECT COUNT(*) FROM _lsh_segments").fetchone()[0] > LSH_SEGMENTS:
+                self._merge_segments()
+
+    def _write_segment(self, segment: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        keys, bands, articles = segment
+        if not len(keys):
+            return
+        distinct = np.unique(articles).tolist()
+        cursor = self.db.conn.execute(
+            "INSERT INTO _lsh_segments (keys, bands, articles, size) VALUES (?, ?, ?, ?)",
+            [*(np.ascontiguousarray(x).tobytes() for x in (keys, bands, articles)), len(distinct)],
+        )
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO _lsh_articles (article_id, segment) VALUES (?, ?)",
+            [(a, cursor.lastrowid) for a in distinct],
+        )
+        self._segments = None
+
+    def _merge_segments(self) -> None:
+        """All live entries in one segment (inside the caller's transaction)."""
+        live = self._live_segments()
+        if not live:
+            return
+        merged = [np.concatenate(x) for x in zip(*live, strict=True)]
+        order = np.argsort(merged[0], kind="stable")
+        self.db.execute("DELETE FROM _lsh_segments")
+        self._write_segment(tuple(x[order] for x in merged))
+        # Ids are reused once the table was emptied: no article may name a segment gone.
+        self.db.execute(
+            "UPDATE _lsh_articles SET segment = NULL "
+            "WHERE segment NOT IN (SELECT id FROM _lsh_segments)"
+        )
+
+    def _live_segments(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Every segment's live entries (read once, kept until the index changes)."""
+        if self._segments is None:
+            alive = dict(
+                self.db.execute("SELECT segment, COUNT(*) FROM _lsh_articles GROUP BY segment")
             )
+            self._segments = []
+            for segment, size, *blobs in self.db.execute(
+                "SELECT id, size, keys, bands, articles FROM _lsh_segments ORDER BY id"
+            ):
+                keys, bands, articles = (
+                    np.frombuffer(b, dtype=t)
+                    for b, t in zip(blobs, ("<i8", "<i2", "<i8"), strict=True)
+                )
+                if alive.get(segment, 0) < size:  # some articles changed since: drop theirs
+                    live = np.fromiter(
+                        (
+                            r[0]
+                            for r in self.db.execute(
+                                "SELECT article_id FROM _lsh_articles WHERE segment = ?",
+                                [segment],
+                            )
+                        ),
+                        dtype=np.int64,
+                    )
+                    keep = np.isin(articles, live)
+                    keys, bands, articles = keys[keep], bands[keep], articles[keep]
+                if len(keys):
+                    self._segments.append((keys, bands, articles))
+        return self._segments
 
     def bucket_members(self, band: int, bucket: int) -> list[int]:
-        return [
-            r[0]
-            for r in self.db.execute(
-                "SELECT article_id FROM _lsh WHERE band = ? AND bucket = ?", [band, bucket]
-            )
-        ]
+        return self.members_of_many([(band, bucket)]).get((band, bucket), [])
 
     def members_of_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
-        """Members of many (band, bucket) keys in one join; empty keys are left out."""
+        """Members of many (band, bucket) keys at once; empty keys are left out."""
         found: dict[tuple[int, int], list[int]] = {}
-        if self.db.execute("SELECT 1 FROM _lsh LIMIT 1").fetchone() is None:
-            return found  # nothing indexed yet (a first run): no need to ship the keys
-        with self._writing():
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (band INTEGER, bucket INTEGER)")
-            self.db.execute("DELETE FROM _probe")
-            self.db.conn.executemany("INSERT INTO _probe (band, bucket) VALUES (?, ?)", keys)
-        for band, bucket, article_id in self.db.execute(
-            "SELECT l.band, l.bucket, l.article_id FROM _probe p "
-            "JOIN _lsh l ON l.band = p.band AND l.bucket = p.bucket"
-        ):
-            found.setdefault((band, bucket), []).append(article_id)
-        with self._writing():
-            self.db.execute("DELETE FROM _probe")
+        segments = self._live_segments()
+        if not segments:
+            return found  # nothing indexed yet (a first run): the keys are never made
+        # Millions of keys in a large first run's later slices: read flat, no list of tuples.
+        asked = np.fromiter(itertools.chain.from_iterable(keys), dtype=np.int64).reshape(-1, 2)
+        wanted = _lsh_key(asked[:, 0], asked[:, 1])
+        for stored, _, articles in segments:
+            low = np.searchsorted(stored, wanted, "left")
+            high = np.searchsorted(stored, wanted, "right")
+            for i in np.flatnonzero(high > low).tolist():
+                key = (int(asked[i, 0]), int(asked[i, 1]))
+                found.setdefault(key, []).extend(articles[low[i] : high[i]].tolist())
         return found
 
     def remove_from_index(self, article_ids: Iterable[int]) -> None:
         """Forget the buckets of articles about to be indexed again (their text changed)."""
         with self._writing():
             self.db.conn.executemany(
-                "DELETE FROM _lsh WHERE article_id = ?", [(i,) for i in article_ids]
+                "UPDATE _lsh_articles SET segment = NULL WHERE article_id = ?",
+                [(i,) for i in article_ids],
             )
+        self._segments = None
 
     def iter_buckets(self) -> Iterator[tuple[int, int, int]]:
-        yield from self.db.execute(
-            "SELECT band, bucket, article_id FROM _lsh ORDER BY band, bucket"
+        """Live (band, bucket, article_id) entries, ordered by band and bucket."""
+        segments = self._live_segments()
+        if not segments:
+            return
+        keys, bands, articles = (np.concatenate(x) for x in zip(*segments, strict=True))
+        buckets = _lsh_bucket(bands, keys)
+        order = np.lexsort((articles, buckets, bands))
+        yield from zip(
+            bands[order].tolist(), buckets[order].tolist(), articles[order].tolist(), strict=True
         )
 
     def site_shingles(self, sites: Iterable[str], params: str) -> dict[str, tuple[bytes, ...]]:

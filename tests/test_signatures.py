@@ -161,3 +161,30 @@ def test_estimates_follow_true_resemblance():
         set(shingles(base, 5)) | set(shingles(edited, 5))
     )
     assert abs(float(np.mean(a == b)) - true) < 0.06
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (24, 5), (64, 7)])
+def test_permutations_are_datasketchs_own(num_perm, seed):
+    from dedupe.signatures import SCHEME, _permutations
+
+    minhash = MinHash(num_perm=num_perm, seed=seed)
+    assert minhash.scheme == SCHEME
+    a, b = _permutations(num_perm, seed)
+    np.testing.assert_array_equal(a, minhash.permutations[0])
+    np.testing.assert_array_equal(b, minhash.permutations[1])
+    assert a.dtype == b.dtype == np.uint32
+
+
+def test_signing_imports_neither_datasketch_nor_scipy():
+    """Every command signs; datasketch's package import pulls in scipy (a second a command)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from dedupe import pipeline, signatures\n"
+        "signatures.profile(['one two three four five six seven'], signatures.SignatureParams())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch', 'scipy')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
