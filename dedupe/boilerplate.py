@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import re
 import tomllib
 import unicodedata
@@ -482,27 +483,52 @@ class _Riders:
         for page in pages:
             seen.update(self.in_order[page])
         companions = {k for k, n in seen.items() if n >= self.COMPANION_SHARE * len(pages)}
+        # A quick pass first: a rider unlike every rider kept so far is kept. Every rider is
+        # kept or one piece with a kept one, so there are no more pieces than kept riders:
+        # too few kept answers no. Enough kept proves nothing yet, since "one piece" does not
+        # chain (an excerpt of a piece's start and a copy with a new lead are each one piece
+        # with the whole text, not with each other): then all riders are grouped.
         represented: set[int] = set()
         riders: list[set[int]] = []
+        found: list[tuple[int, frozenset[int]]] = []
         for seen, page in enumerate(pages):
             if len(riders) + len(pages) - seen < enough:
                 return False  # too few pages left to find enough pieces
+            shingles = self._rider(page, companions)
+            if shingles is None:
+                continue  # too short to tell, or a line or two a copier added beside a piece
+            found.append((page, shingles))
             cluster = self.cluster_of.get(page)
             if cluster is not None and cluster in represented:
                 continue
-            rider = [k for k in self._kept(page) if k not in companions]
-            words = sum(k.count(" ") + 1 for k in rider)
-            if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * self._words(page):
-                continue  # too short to tell, or a line or two a copier added beside a piece
-            shingles = set().union(*map(self._shingles, rider))
             if any(_one_piece(shingles, other) for other in riders):
                 continue
             riders.append(shingles)
             if cluster is not None:
                 represented.add(cluster)
             if len(riders) >= enough:
-                return True
-        return False
+                break
+        else:
+            return False
+        if len({self.site_of[page] for page in pages}) == 1:
+            # One site's pages: a piece it posts twice is one cluster once clustered, and its
+            # copies with other leads are elsewhere; the quick answer stands (grouping every
+            # rider of a site's footer pages would cost more than all the rest of learning).
+            return True
+        found += [
+            (page, shingles)
+            for page in pages[seen + 1 :]
+            if (shingles := self._rider(page, companions)) is not None
+        ]
+        return _pieces(found, self.cluster_of) >= enough
+
+    def _rider(self, page: int, companions: set[str]) -> frozenset[int] | None:
+        """The shingles of a page's rider text, or None when it is too short to tell."""
+        rider = [k for k in self._kept(page) if k not in companions]
+        words = sum(k.count(" ") + 1 for k in rider)
+        if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * self._words(page):
+            return None
+        return frozenset().union(*map(self._shingles, rider))
 
     def _kept(self, page: int) -> list[str]:
         """The page's blocks without its site's furniture."""
@@ -533,6 +559,40 @@ class _Riders:
                 self.block_shingles.clear()
             self.block_shingles[block] = found
         return found
+
+
+def _pieces(riders: list[tuple[int, frozenset[int]]], cluster_of: dict[int, int]) -> int:
+    """How many pieces the riders carry: groups of riders linked by "one piece" (directly or
+    through others) or by a cluster, whatever their order.
+
+    Candidates come from an index of each rider's sketch (its _SKETCH smallest shingles, all
+    of them when it is small), asked with every rider's whole set: two riders that are one
+    piece share most of the smaller one, so the larger one meets the smaller one's sketch."""
+    parent = list(range(len(riders)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_cluster: dict[int, int] = {}
+    by_sketch: dict[int, list[int]] = defaultdict(list)
+    for i, (page, shingles) in enumerate(riders):
+        cluster = cluster_of.get(page)
+        if cluster is not None:
+            parent[root(i)] = root(by_cluster.setdefault(cluster, i))
+        for shingle in heapq.nsmallest(_SKETCH, shingles) if len(shingles) > _SKETCH else shingles:
+            by_sketch[shingle].append(i)
+    for i, (_, shingles) in enumerate(riders):
+        met = {j for shingle in shingles.intersection(by_sketch) for j in by_sketch[shingle]}
+        for j in met:
+            if root(i) != root(j) and _one_piece(shingles, riders[j][1]):
+                parent[root(i)] = root(j)
+    return len({root(i) for i in range(len(riders))})
+
+
+_SKETCH = 48
 
 
 def _one_piece(a: set[int], b: set[int]) -> bool:

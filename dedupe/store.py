@@ -463,9 +463,11 @@ class Store:
     SQLite file of another application is refused before anything is written to it.
     """
 
+    # Live LSH segments, read on first lookup (also for a store opened read-only, as find does).
+    _segments: list | None = None
+
     def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
-        self._segments: list | None = None  # live LSH segments, read on first lookup
         parent = self.path.parent
         if self.path.is_dir():
             raise StoreError(f"database {self.path} is a folder: give a file name inside it")

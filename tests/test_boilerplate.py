@@ -556,3 +556,35 @@ def test_a_site_footer_under_hundreds_of_short_pages_is_learned():
     learned = learn(triples)
     assert {r["text"] for r in learned.rows()} == {FOOTER, DISCLAIMER}
     assert all(r["pages"] == 600 for r in learned.rows())
+
+
+def test_excerpts_and_relead_copies_of_one_piece_are_one_piece_in_any_order():
+    # One piece, six pages on six sites: the whole text, a copy with a line added, two copies
+    # with a new lead, and two excerpts of the start, each under a byline with a poster's name.
+    # An excerpt is one piece with the whole text but not with a copy that replaced the lead
+    # (they share too little beside the paragraphs on every page), so "one piece" does not
+    # chain: whichever page comes first, the shared paragraphs are the piece, not a repeat.
+    rng = random.Random(11)
+    vocabulary = [f"{a}{b}" for a in ("har", "mel", "quor", "ty", "brin", "sol") for b in "aeiou"]
+
+    def paragraph(words: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(words)).capitalize() + "."
+
+    lead, added, new_lead = paragraph(27), paragraph(17), paragraph(21)
+    shared, rest = (
+        [paragraph(n) for n in (27, 24, 32, 24)],
+        [paragraph(n) for n in (35, 34, 28, 46, 36)],
+    )
+    pages = {
+        "origin.example": [lead, *shared, *rest],
+        "rake.example": [lead, *shared, added, *rest],
+        "scroll.example": [new_lead, *shared, added, *rest],
+        "pulse.example": [new_lead, *shared, added, *rest],
+        "porch.example": ["Posted by Anna Moss in Local News", lead, *shared, added, "Join in."],
+        "relais.example": ["Publié par Jean Roux dans Quartier", lead, *shared, rest[1], "Merci."],
+    }
+    for order in ([2, 4, 5, 1, 0, 3], [0, 1, 2, 3, 4, 5], [4, 5, 3, 2, 1, 0]):
+        sites = [list(pages)[i] for i in order]
+        articles = [(n, site, "\n".join(pages[site])) for n, site in enumerate(sites)]
+        learned = learn(articles)
+        assert not [p for p in shared if learned.reason(normalise(p), None)], order
