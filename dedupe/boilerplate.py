@@ -489,10 +489,10 @@ class _Riders:
         # chain (an excerpt of a piece's start and a copy with a new lead are each one piece
         # with the whole text, not with each other): then all riders are grouped.
         represented: set[int] = set()
-        riders: list[set[int]] = []
+        riders: list[frozenset[int]] = []
         found: list[tuple[int, frozenset[int]]] = []
-        for seen, page in enumerate(pages):
-            if len(riders) + len(pages) - seen < enough:
+        for n, page in enumerate(pages):
+            if len(riders) + len(pages) - n < enough:
                 return False  # too few pages left to find enough pieces
             shingles = self._rider(page, companions)
             if shingles is None:
@@ -517,7 +517,7 @@ class _Riders:
             return True
         found += [
             (page, shingles)
-            for page in pages[seen + 1 :]
+            for page in pages[n + 1 :]
             if (shingles := self._rider(page, companions)) is not None
         ]
         return _pieces(found, self.cluster_of) >= enough
@@ -561,6 +561,9 @@ class _Riders:
         return found
 
 
+_SKETCH = 48  # shingles of a rider indexed to find the riders it may be one piece with
+
+
 def _pieces(riders: list[tuple[int, frozenset[int]]], cluster_of: dict[int, int]) -> int:
     """How many pieces the riders carry: groups of riders linked by "one piece" (directly or
     through others) or by a cluster, whatever their order.
@@ -590,9 +593,6 @@ def _pieces(riders: list[tuple[int, frozenset[int]]], cluster_of: dict[int, int]
             if root(i) != root(j) and _one_piece(shingles, riders[j][1]):
                 parent[root(i)] = root(j)
     return len({root(i) for i in range(len(riders))})
-
-
-_SKETCH = 48
 
 
 def _one_piece(a: set[int], b: set[int]) -> bool:

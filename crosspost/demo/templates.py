@@ -177,9 +177,12 @@ class Skin:
             + "\n</article>"
         )
 
+    def listed_date(self, post: Post) -> str:
+        """The date a listing shows beside a post's title."""
+        return show_date(post, self.fmt_time, self.fmt_date)
+
     def item(self, post: Post, href: str) -> str:
-        date = show_date(post, self.fmt_time, self.fmt_date)
-        return f'<li><a href="{href}">{escape(post.title)}</a> {date}</li>'
+        return f'<li><a href="{href}">{escape(post.title)}</a> {self.listed_date(post)}</li>'
 
     def listing(self, heading: str, items: list[str], pager: str = "") -> str:
         return f"<h1>{escape(heading)}</h1>\n<ul>\n" + "\n".join(items) + f"\n</ul>\n{pager}"
@@ -188,7 +191,7 @@ class Skin:
         if not items:
             return ""
         lis = "".join(f'<li><a href="{h}">{escape(t)}</a></li>' for t, h in items)
-        return f'<aside class="related"><h2>Related</h2><ul>{lis}</ul></aside>'
+        return f'<aside class="related"><h2>{self.word("Related")}</h2><ul>{lis}</ul></aside>'
 
 
 class Courier(Skin):
@@ -565,12 +568,9 @@ class Mirador(Aggregator):
             "</div></article>\n" + self.related(extras["related"])
         )
 
-    def related(self, items):
-        return super().related(items).replace("<h2>Related</h2>", "<h2>Más noticias</h2>")
-
-    def item(self, post, href):
+    def listed_date(self, post):
         when = local_dateline(post.shown, self.lang, self.offset) if post.shown else ""
-        return f'<li><a href="{href}">{escape(post.title)}</a> <span>{escape(when)}</span></li>'
+        return f"<span>{escape(when)}</span>"
 
 
 class Relais(Skin):
@@ -630,8 +630,8 @@ class Relais(Skin):
             f"{self.blocks(after, 'suite')}\n</div></div>"
         )
 
-    def item(self, post, href):
-        return f'<li><a href="{href}">{escape(post.title)}</a> <span>{escape(self.dateline(post))}</span></li>'
+    def listed_date(self, post):
+        return f"<span>{escape(self.dateline(post))}</span>"
 
 
 SKINS: dict[str, type[Skin]] = {
