@@ -614,12 +614,16 @@ def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) ->
         else:
             evidence = "earliest-fetched"
         confidence = CONFIDENCE[evidence]
-        possible = [
-            j
-            for j in members
-            if j != i and not definitely_before(times.published[i], times.published[j])
-        ]
-        if possible == [origin_id] and evidence == "earliest-published":
+        mine = times.published[i]
+        if (
+            evidence == "earliest-published"
+            and not definitely_before(mine, origin_time)
+            and all(
+                definitely_before(mine, times.published[j])
+                for j in members
+                if j not in (i, origin_id)
+            )
+        ):
             evidence, confidence = f"{evidence}:sole-candidate", CONFIDENCE["sole-candidate"]
         claims.append(_Claim(origin_id, i, TIME, confidence, evidence))
     return claims
