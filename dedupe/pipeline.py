@@ -26,7 +26,7 @@ from time import perf_counter
 
 import numpy as np
 
-from . import boilerplate, clusters, index, parallel, signatures, spread
+from . import boilerplate, clusters, index, parallel, roles, signatures, spread
 from .store import ARTICLE_COLUMNS, Store
 
 FULL_RELEARN_GROWTH = 0.25  # relearn all boilerplate once the articles grew by this share
@@ -385,6 +385,17 @@ def cluster_store(
     return report
 
 
+def retrace(store: Store) -> ClusterReport:
+    """Trace the spread of every cluster again from the stored links (what `cluster` does for
+    the clusters a run changed), e.g. after the sites' roles changed."""
+    report = ClusterReport()
+    links = list(map(clusters.Link._make, store.links()))
+    previous = store.cluster_memberships()
+    result = clusters.cluster(store.article_ids(), links, previous, store.next_cluster_id())
+    _write_clusters(store, result, links, report)
+    return report
+
+
 PARALLEL_TRACE_MIN = 400  # clusters worth a second process for tracing the spread
 
 
@@ -427,6 +438,13 @@ def _write_clusters(
     articles = {a["id"]: a for a in store.articles_by_id(traced_ids, SPREAD_FIELDS)}
     removed = store.stripped_by_article(traced_ids)
     site_info = {s["id"]: (s["name"], s["role"]) for s in store.sites()}
+    # Sites that present themselves as where pieces start: declared so, or credited so by
+    # other sites' pages (for origins that dates leave open).
+    originators = {s for s, (_, role) in site_info.items() if role == roles.ORIGIN}
+    if traced_ids:
+        originators |= roles.credited_origins(
+            store.credits(), {s: name for s, (name, _) in site_info.items()}
+        )
     links_of: dict[int, list] = defaultdict(list)
     for link in links:
         if link.kind == clusters.PART:
@@ -444,6 +462,7 @@ def _write_clusters(
                 "removed": removed.get(i, []),
                 "site_name": site_info.get(articles[i]["site"], (None, None))[0],
                 "role": site_info.get(articles[i]["site"], (None, None))[1],
+                "originator": articles[i]["site"] in originators,
             }
             for i in ids
         ]

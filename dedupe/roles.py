@@ -8,12 +8,20 @@ A site's flows are the pieces others copied from it (out) and the pieces it copi
 * republisher: both, in between (copies what origins publish, and is copied in turn).
 
 A site with fewer than MIN_PIECES pieces in its flows has too little to tell, and no role.
+
+`credited_origins` reads the same shares from what the pages themselves say, before any spread is
+traced: which sites other sites' pages credit as their source (attribution link or name, a
+canonical URL on another site), and which sites credit others. Tracing uses it where dates leave
+a cluster's origin open.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+
+from .spread import name_matches, site_keys
+from .urls import site_id
 
 ORIGIN = "origin"
 REPUBLISHER = "republisher"
@@ -25,6 +33,9 @@ NO_ROLE = "other"
 ORIGIN_SHARE = 0.75
 AGGREGATOR_SHARE = 0.45
 MIN_PIECES = 3
+# A site other sites' pages credit more often than its own pages credit others is, on balance,
+# where pieces start (a republisher of others' work may be one too: not ORIGIN_SHARE).
+SOURCE_SHARE = 0.5
 
 
 def infer_roles(flows: Iterable[tuple[str, str, int]]) -> dict[str, str]:
@@ -50,6 +61,33 @@ def infer_roles(flows: Iterable[tuple[str, str, int]]) -> dict[str, str]:
         else:
             roles[site] = REPUBLISHER
     return roles
+
+
+def credited_origins(
+    credits: Iterable[tuple[str, str | None, str | None, str | None]], names: dict[str, str]
+) -> set[str]:
+    """Sites that pages of other sites credit as their source more often than their own pages
+    credit others: credited at least MIN_PIECES times, and more than SOURCE_SHARE of the
+    credits they take part in. credits: (site, attribution_url, attribution_name, canonical_url) per article; names:
+    site -> its name, for attributions that give a name only."""
+    keys = {site: site_keys(site, name) for site, name in names.items()}
+    credited: Counter[str] = Counter()
+    crediting: Counter[str] = Counter()
+    for site, url, name, canonical in credits:
+        named = {site_id(u) for u in (url, canonical) if u} - {"", site}
+        if name and not named:
+            found = next((s for s, k in sorted(keys.items()) if name_matches(name, k)), None)
+            if found is None or found != site:
+                named.add(found or f"name:{name}")
+        if not named:
+            continue
+        crediting[site] += 1
+        credited.update(s for s in named if s in names)
+    return {
+        site
+        for site, count in credited.items()
+        if count >= MIN_PIECES and count > SOURCE_SHARE * (count + crediting[site])
+    }
 
 
 def shown_role(given: str | None, inferred: str | None) -> tuple[str | None, bool]:

@@ -25,7 +25,8 @@ The origin is the earliest member that no evidence (tiers 1-3 and 5) gives an in
 a member whose site's role is "aggregator" is the origin only when every such member is one.
 Publication times are intervals (a date-only time is its whole day, a missing one unknown); when
 they leave several members possibly first, the one the others' evidence points to most wins,
-then a dated one, an exact time over a day, then the first seen.
+then one of an originator site (declared "origin", or one other sites' pages mostly credit:
+`roles.credited_origins`), then a dated one, an exact time over a day, then the first seen.
 
 The candidate edges are weighted tier-major and resolved into a tree with Edmonds' maximum
 branching (networkx), which drops the weaker side of contradicting claims and never makes a
@@ -177,13 +178,19 @@ class _Times:
             return False
         return (self.fetched[a], a) < (self.fetched[b], b)
 
-    def earliest(self, ids: Iterable[int], credited: Mapping[int, int] | None = None) -> int:
+    def earliest(
+        self,
+        ids: Iterable[int],
+        credited: Mapping[int, int] | None = None,
+        originators: frozenset[int] = frozenset(),
+    ) -> int:
         """The member no other one is definitely published before.
 
         Publication times are intervals (a date-only time is its whole day, a missing one is
         unknown), so several members may be possibly first. Among those, the one more members
-        credit, then a dated one over an undated one, an exact time over a day, then the first
-        seen, then the smallest id.
+        credit, then one of an originator site (where pieces start, by its role or by the
+        credits of other sites' pages), then a dated one over an undated one, an exact time
+        over a day, then the first seen, then the smallest id.
         """
         ids = list(ids)
         open_ = [
@@ -197,6 +204,7 @@ class _Times:
             when = self.published[i]
             return (
                 -credited.get(i, 0),
+                i not in originators,
                 when is None,
                 when is not None and not when.exact,
                 self.fetched[i],
@@ -239,7 +247,7 @@ def site_keys(site: str, site_name: str | None = None) -> set[str]:
     return {k for k in keys if len(k) >= 4}
 
 
-def _name_matches(name: str, keys: set[str]) -> bool:
+def name_matches(name: str, keys: set[str]) -> bool:
     key = name_key(name)
     if len(key) < 4:
         return False
@@ -344,7 +352,7 @@ class _Directory:
 
     def site_named(self, name: str, exclude_site: str) -> str | None:
         for site, keys in sorted(self.keys.items()):
-            if site != exclude_site and _name_matches(name, keys):
+            if site != exclude_site and name_matches(name, keys):
                 return site
         return None
 
@@ -418,7 +426,7 @@ def _attribution_claims(
                     source, i, CREDIT, CONFIDENCE["attribution-name"], f"attribution-name:{name}"
                 )
             )
-        elif not url and not _name_matches(name, directory.keys.get(site, set())):
+        elif not url and not name_matches(name, directory.keys.get(site, set())):
             key = _external_key(None, name)
             ext = externals.setdefault(
                 key, {"key": key, "url": None, "site": None, "name": name, "named_by": []}
@@ -754,8 +762,9 @@ def trace(members: list[dict], links: list | None = None) -> Spread:
 
     members: dicts with id, url, site, title, published, published_source, fetched_at,
     canonical_url, attribution_url, attribution_name, text, kind ("copy"/"excerpt"), optionally
-    removed ([(block, reason)] stripped from it), site_name and role (the site's role in
-    sites.toml: an "aggregator" is the origin only if no other site can be).
+    removed ([(block, reason)] stripped from it), site_name, role (the site's role in
+    sites.toml: an "aggregator" is the origin only if no other site can be) and originator
+    (true for a site where pieces start: preferred where dates leave the origin open).
     links: verified links of the cluster (objects or tuples a, b, resemblance, ...), used to
     break ties in text lineage.
     """
@@ -789,7 +798,8 @@ def trace(members: list[dict], links: list | None = None) -> Spread:
             if isinstance(c.source, int) and c.tier in (LINK, CREDIT, CANONICAL)
         }
     )
-    origin_id = times.earliest(originals or roots, credited)
+    originators = frozenset(i for i, m in by_id.items() if m.get("originator"))
+    origin_id = times.earliest(originals or roots, credited, originators)
 
     claims = strong + _lineage_claims(by_id, origin_id, times, _resemblances(links))
     claims = _drop_inherited(claims, by_id, flags)

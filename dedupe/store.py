@@ -1049,6 +1049,15 @@ class Store:
             rows += [dict(zip(names, row, strict=True)) for row in cursor]
         return rows
 
+    def credits(self) -> Iterator[tuple[str, str | None, str | None, str | None]]:
+        """(site, attribution_url, attribution_name, canonical_url) of every article that
+        names a source of its own: what `roles.credited_origins` reads."""
+        yield from self.db.execute(
+            "SELECT site, attribution_url, attribution_name, canonical_url FROM articles "
+            "WHERE attribution_url IS NOT NULL OR attribution_name IS NOT NULL "
+            "OR canonical_url IS NOT NULL"
+        )
+
     def stripped_by_article(self, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
         """article_id -> [(block, reason)] removed from it."""
         removed: dict[int, list[tuple[str, str]]] = {}

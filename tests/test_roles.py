@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dedupe.roles import infer_roles
+from dedupe.roles import credited_origins, infer_roles
 from dedupe.store import Store
 
 
@@ -22,6 +22,40 @@ def test_infer_roles_from_flows():
         "digest": "aggregator",
         "blog": "aggregator",
     }  # tiny: one piece is too little to tell
+
+
+def test_credited_origins_from_what_pages_say():
+    names = {
+        "harbour-herald.example": "Harbour Herald",
+        "wide-lens.example": "The Wide Lens",
+        "newsrake.example": "Newsrake",
+        "tiny-post.example": "Tiny Post",
+    }
+    herald = "https://harbour-herald.example/2024/05/ferry/"
+    lens = "https://wide-lens.example/articles/ferry/"
+    credits = [
+        # The herald is credited by link, by canonical URL and by name (any letter case).
+        ("newsrake.example", herald, None, None),
+        ("newsrake.example", None, None, herald),
+        ("newsrake.example", None, "HARBOUR HERALD", None),
+        ("wide-lens.example", herald, "Harbour Herald", herald),  # one article, one credit
+        # The lens is credited 3 times and credits others 4 times: a republisher.
+        ("newsrake.example", lens, None, None),
+        ("newsrake.example", None, "Wide Lens", None),
+        ("newsrake.example", lens, None, None),
+        ("wide-lens.example", None, "Harbour Herald", None),
+        ("wide-lens.example", None, "Someone Outside", None),  # a source not crawled
+        # Two credits are too few to tell; a page naming its own site credits nobody.
+        ("newsrake.example", "https://tiny-post.example/a/", None, None),
+        ("wide-lens.example", "https://tiny-post.example/b/", None, None),
+        ("harbour-herald.example", None, "Harbour Herald", herald),
+    ]
+    assert credited_origins(credits, names) == {"harbour-herald.example"}
+    # Credited as often as crediting is not enough; more often is.
+    even = credits + [("newsrake.example", "https://wide-lens.example/x/", None, None)]
+    assert credited_origins(even, names) == {"harbour-herald.example"}
+    more = even + [("tiny-post.example", None, "The Wide Lens", None)]
+    assert credited_origins(more, names) == {"harbour-herald.example", "wide-lens.example"}
 
 
 # -- a larger web: 14 sites, roles left to the flows --------------------------------------------

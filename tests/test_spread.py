@@ -690,3 +690,36 @@ def test_a_headline_tag_is_not_lineage_when_the_headline_has_a_colon_of_its_own(
     assert spread._title_core("Harbour council: pier stays open", base) != spread._lineage_line(
         base
     )
+
+
+def test_where_dates_leave_the_origin_open_the_originator_site_wins():
+    # Nobody in the cluster credits anyone; the first page shows no date, the copies are dated.
+    members = [
+        member(1, "small-harbour.example", fetched_at="2024-05-09T00:00:00Z", originator=True),
+        member(2, "aggone.example", published="2024-05-01T10:00:00+00:00"),
+        member(3, "aggtwo.example", published="2024-05-01T12:30:00+00:00"),
+    ]
+    spread = trace(members)
+    tree_of(spread, members)
+    assert spread.origin_id == 1
+    assert {e["target_article_id"]: e["source_article_id"] for e in spread.edges} == {2: 1, 3: 1}
+    # Without that standing, the dated copy is the earliest known member.
+    plain = [{**m, "originator": False} for m in members]
+    assert trace(plain).origin_id == 2
+    # A tie at the second, and two pages dated to one day: the originator again.
+    tied = [
+        member(1, "aggone.example", published="2024-05-01T10:00:00+00:00"),
+        member(2, "small-harbour.example", published="2024-05-01T10:00:00+00:00", originator=True),
+    ]
+    assert trace(tied).origin_id == 2
+    day = [
+        member(1, "aggone.example", published="2024-05-01"),
+        member(2, "small-harbour.example", published="2024-05-01", originator=True),
+    ]
+    assert trace(day).origin_id == 2
+    # It never outweighs a date: a page dated definitely earlier stays the origin.
+    earlier = [
+        member(1, "aggone.example", published="2024-04-30T10:00:00+00:00"),
+        member(2, "small-harbour.example", published="2024-05-01T10:00:00+00:00", originator=True),
+    ]
+    assert trace(earlier).origin_id == 1

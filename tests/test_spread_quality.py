@@ -3,11 +3,14 @@ copies that claim to predate their source (the crawl happens once, in the crawle
 
 from __future__ import annotations
 
+import sqlite3
+
 import networkx as nx
 import pytest
 
 from crosspost.demo.score import earliest_date_spread, found_spread, score_spread
 from dedupe import export as ex
+from dedupe.pipeline import retrace
 from dedupe.spread import parse_time
 from dedupe.store import Store
 from dedupe.urls import clean_url
@@ -141,3 +144,32 @@ def test_credits_in_other_languages_give_the_parent(crawled):
         # footer says so; the others are placed by the link of their credit line.
         linked += edge["evidence"].startswith("attribution-link")
     assert linked >= 6
+
+
+def test_an_origin_nothing_dates_or_credits_is_found_by_its_site_standing(crawled, tmp_path):
+    # One piece's origin shows no date and none of its copies credits or carries it, so dates
+    # alone would make a copy the origin; its site is where pieces start: declared so in
+    # sites.toml, and, with no role given, credited so by other sites' pages elsewhere.
+    store, truth = crawled
+    pieces: dict[str, list] = {}
+    for page in truth.articles():
+        pieces.setdefault(page.piece, []).append(page)
+    (origin,) = [
+        page
+        for page in truth.articles()
+        if page.kind == "origin"
+        and "no-date" in page.flags
+        and all("ambiguous-source" in p.flags for p in pieces[page.piece] if p is not page)
+    ]
+    assert len(pieces[origin.piece]) >= 3
+    sqlite3.connect(store.path).backup(copy := sqlite3.connect(tmp_path / "noroles.db"))
+    copy.execute("UPDATE sites SET role = 'other'")
+    copy.commit()
+    copy.close()
+    unroled = Store(tmp_path / "noroles.db")
+    retrace(unroled)
+    for db in (store, unroled):
+        clusters, origins, _parents = found_spread(db)
+        (cluster,) = [c for c, urls in clusters.items() if origin.url in urls]
+        assert origins[cluster] == origin.url
+    unroled.close()

@@ -364,6 +364,7 @@ class _Planner:
         self._briefs(len(origins) + 2)
         self._excerpts_and_quotations(origins, len(origins) + 2 + BRIEFS)
         self._other_languages()
+        self._uncredited_origin(origins)
         for p in self.posts:
             before, after = self.skin(p).boilerplate(p, lambda host, path: path)
             p.boilerplate = [b.text for b in before + after]
@@ -568,6 +569,32 @@ class _Planner:
         undated = next(p for p in reversed(observed) if p is not moved)
         undated.shown = None
         undated.flags.append("no-date")
+
+    def _uncredited_origin(self, origins: list[Post]) -> None:
+        """One piece whose origin shows no date and whose copies and excerpts, all taken from it
+        and dated, neither credit nor carry it: dates would make a copy the origin; only the origin's
+        site, where pieces start (its role, other pieces' credits), tells. Chosen without a
+        random draw, so that the rest of the web stays as it was."""
+        members: dict[str, list[Post]] = {}
+        for p in self.posts:
+            members.setdefault(p.piece, []).append(p)
+        for origin in origins:
+            copies = [p for p in members[origin.piece] if p is not origin]
+            if (
+                origin.site == "dispatch"  # its addresses carry no date either
+                and origin.group is None
+                and origin.shown is not None
+                and len(copies) >= 2
+                and all(p.parent is origin for p in copies)
+            ):
+                break
+        else:
+            return
+        origin.shown = None
+        origin.flags.append("no-date")
+        for p in copies:
+            p.attribution = p.carried = None
+            p.flags.append("ambiguous-source")
 
 
 def build_web(seed: int = 7, pieces: int = 40) -> SampleWeb:
