@@ -19,7 +19,9 @@ source), so `trace` weighs the pages' own evidence first, strongest first:
    through than a carried footer or a shared edit.
 6. ``earliest-published`` / ``earliest-fetched``: nothing else is known; the copy hangs off the
    origin (``earliest-published:sole-candidate``, with a high confidence, where every other
-   member is dated definitely after the copy, so that only the origin can be its source).
+   member is dated definitely after the copy, so that only the origin can be its source). The
+   stored confidence of a plain ``earliest-published`` edge is how often, in the same database,
+   the copies whose page names their source name the origin (`fallback_confidence`).
 
 The origin is the earliest member that no evidence (tiers 1-3 and 5) gives an in-cluster parent;
 a member whose site's role is "aggregator" is the origin only when every such member is one.
@@ -72,6 +74,11 @@ CONFIDENCE = {
     "sole-candidate": 0.9,
     "earliest-fetched": 0.2,
 }
+# Copies whose own page names their source (these evidences) show how often copies come
+# straight from the origin; with at least this many, that share is the confidence of the time
+# fallback (`fallback_confidence`).
+NAMED_SOURCE = ("attribution-", "credit-line")
+FALLBACK_MIN_NAMED = 20
 # A stripped block that credits a source rather than belonging to it ("Source: X", "via X").
 CREDIT_LINE = re.compile(
     r"^\W*(?:the original source of|(?:originally|first) (?:published|posted|appeared)|"
@@ -635,6 +642,17 @@ def _fallback_claims(members: dict[int, dict], origin_id: int, times: _Times) ->
             evidence, confidence = f"{evidence}:sole-candidate", CONFIDENCE["sole-candidate"]
         claims.append(_Claim(origin_id, i, TIME, confidence, evidence))
     return claims
+
+
+def fallback_confidence(straight: int, named: int) -> float:
+    """The confidence of an ``earliest-published`` edge: a copy no page evidence places hangs
+    off the origin, right as often as copies come straight from the origin. That cannot be seen
+    on the copy, but the copies whose page names their source show it: of `named` such copies
+    in the database, `straight` name the origin. Below FALLBACK_MIN_NAMED the prior value
+    stands; never as sure as a sole candidate (where the origin is all that is left)."""
+    if named < FALLBACK_MIN_NAMED:
+        return CONFIDENCE["earliest-published"]
+    return round(min(straight / named, CONFIDENCE["sole-candidate"] - 0.05), 3)
 
 
 def _drop_inherited(

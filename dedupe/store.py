@@ -1130,6 +1130,23 @@ class Store:
             self._insert_rows("_meta", [{"key": "next_cluster_id", "value": str(next_id)}], True)
             if gone is None or gone or edges:  # else no spread edge changed
                 self._refresh_site_flows()
+                self._calibrate_fallback()
+
+    def _calibrate_fallback(self) -> None:
+        """Stored time-fallback edges get the confidence this database's own credits give
+        (spread.fallback_confidence), inside the caller's transaction."""
+        from .spread import NAMED_SOURCE, fallback_confidence
+
+        named = " OR ".join("e.evidence LIKE ?" for _ in NAMED_SOURCE)
+        straight, count = self.db.execute(
+            "SELECT COALESCE(SUM(e.source_article_id = c.origin_article_id), 0), COUNT(*) "
+            f"FROM spread_edges e JOIN clusters c ON c.id = e.cluster_id WHERE {named}",
+            [f"{prefix}%" for prefix in NAMED_SOURCE],
+        ).fetchone()
+        self.db.execute(
+            "UPDATE spread_edges SET confidence = ? WHERE evidence = 'earliest-published'",
+            [fallback_confidence(straight, count)],
+        )
 
     def refresh_site_flows(self) -> None:
         """Recompute site_flows from spread_edges (replace_clusters does it as it writes them;

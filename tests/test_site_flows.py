@@ -126,6 +126,35 @@ def test_site_flows_gives_the_numbers_of_the_schema_1_view(tmp_path):
         assert not same(stored_flows(store), flows)
 
 
+def test_stored_time_fallback_edges_take_the_confidence_the_database_gives(tmp_path):
+    with Store(tmp_path / "x.db") as store:
+        ids = store.add_articles(
+            ({"url": f"https://s{n % 7}.example/{n}", "site": f"s{n % 7}.example"}, [])
+            for n in range(90)
+        )
+        clusters, members, edges = [], [], []
+        for number, start in enumerate(range(0, 90, 3), start=1):
+            origin, credited, guessed = ids[start : start + 3]
+            clusters.append({"id": number, "origin_article_id": origin, "size": 3, "sites": 3})
+            members += [
+                {"cluster_id": number, "article_id": i, "kind": "copy"}
+                for i in ids[start : start + 3]
+            ]
+            # 30 copies name their source: 24 the origin, 6 the other copy.
+            named = (credited, origin) if number <= 24 else (origin, credited)
+            edges += [
+                {"cluster_id": number, "source_article_id": named[1], "target_article_id": named[0],
+                 "evidence": "attribution-link; credit-line:x.example", "confidence": 0.97},
+                {"cluster_id": number, "source_article_id": origin, "target_article_id": guessed,
+                 "evidence": "earliest-published", "confidence": 0.35},
+            ]  # fmt: skip
+        store.replace_clusters(clusters, members, edges, next_id=31)
+        found = {
+            e["evidence"]: e["confidence"] for e in store.spread_edge_rows() if e["cluster_id"] == 1
+        }
+        assert found == {"attribution-link; credit-line:x.example": 0.97, "earliest-published": 0.8}
+
+
 def test_migration_fills_site_flows_from_the_stored_spread(tmp_path):
     path = tmp_path / "old.db"
     with Store(path) as store:

@@ -723,3 +723,12 @@ def test_where_dates_leave_the_origin_open_the_originator_site_wins():
         member(2, "small-harbour.example", published="2024-05-01T10:00:00+00:00", originator=True),
     ]
     assert trace(earlier).origin_id == 1
+
+
+def test_the_time_fallback_is_as_sure_as_copies_with_a_named_source_come_from_the_origin():
+    prior = spread.CONFIDENCE["earliest-published"]
+    assert spread.fallback_confidence(15, 19) == prior  # too few named sources to tell
+    assert spread.fallback_confidence(17, 20) == 0.85
+    assert spread.fallback_confidence(5, 40) == 0.125
+    # Never as sure as a copy whose only possible source is the origin.
+    assert spread.fallback_confidence(40, 40) < spread.CONFIDENCE["sole-candidate"]
