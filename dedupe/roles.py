@@ -70,15 +70,18 @@ def credited_origins(
     credit others: credited at least MIN_PIECES times, and more than SOURCE_SHARE of the
     credits they take part in. credits: (site, attribution_url, attribution_name, canonical_url) per article; names:
     site -> its name, for attributions that give a name only."""
-    keys = {site: site_keys(site, name) for site, name in names.items()}
+    keys = sorted((site, site_keys(site, name)) for site, name in names.items())
+    site_named: dict[str, str] = {}  # name -> the site it names, or itself when none
     credited: Counter[str] = Counter()
     crediting: Counter[str] = Counter()
     for site, url, name, canonical in credits:
         named = {site_id(u) for u in (url, canonical) if u} - {"", site}
         if name and not named:
-            found = next((s for s, k in sorted(keys.items()) if name_matches(name, k)), None)
-            if found is None or found != site:
-                named.add(found or f"name:{name}")
+            if name not in site_named:
+                found = next((s for s, k in keys if name_matches(name, k)), None)
+                site_named[name] = found or f"name:{name}"
+            if site_named[name] != site:
+                named.add(site_named[name])
         if not named:
             continue
         crediting[site] += 1
