@@ -68,8 +68,8 @@ def credited_origins(
 ) -> set[str]:
     """Sites that pages of other sites credit as their source more often than their own pages
     credit others: credited at least MIN_PIECES times, and more than SOURCE_SHARE of the
-    credits they take part in. credits: (site, attribution_url, attribution_name, canonical_url) per article; names:
-    site -> its name, for attributions that give a name only."""
+    credits they take part in. credits: (site, attribution_url, attribution_name,
+    canonical_url) per article; names: site -> its name, for credits that give a name only."""
     keys = sorted((site, site_keys(site, name)) for site, name in names.items())
     site_named: dict[str, str] = {}  # name -> the site it names, or itself when none
     credited: Counter[str] = Counter()
