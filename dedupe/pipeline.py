@@ -380,7 +380,14 @@ def cluster_store(
 
     with timed("spread"):
         touched = set(todo) | {i for link in new_links for i in (link.a, link.b)}
-        _write_clusters(store, result, links, report, previous, touched)
+        # Sites' roles weigh in every cluster's origin: when sites.toml changed them, every
+        # cluster is traced again, not only those this run changed.
+        roles_now = json.dumps(sorted((s["id"], s["role"]) for s in store.sites()))
+        if store.get_meta("traced_roles") == roles_now:
+            _write_clusters(store, result, links, report, previous, touched)
+        else:
+            _write_clusters(store, result, links, report)
+            store.set_meta("traced_roles", roles_now)
     store.clear_pending()
     return report
 

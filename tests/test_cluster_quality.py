@@ -223,6 +223,19 @@ def test_a_run_rewrites_changed_and_vanished_clusters_only(tmp_path, batches):
         assert gone not in {row[0] for row in incremental["clusters"]}
 
 
+def test_changed_site_roles_trace_every_cluster_again(tmp_path, batches):
+    first, _ = batches
+    with Store(tmp_path / "db.sqlite") as store:
+        import_jsonl(store, write(first, tmp_path / "first.jsonl"))
+        assert cluster_store(store).traced == len(set(store.cluster_memberships().values()))
+        assert cluster_store(store).traced == 0  # nothing new, roles as they were
+        site = store.sites()[0]["id"]
+        store.upsert_site(site, role="aggregator")  # sites.toml now gives it a role
+        report = cluster_store(store)
+        assert report.traced == report.clusters > 0
+        assert cluster_store(store).traced == 0
+
+
 def test_a_run_that_dies_midway_is_redone_by_the_next(tmp_path, batches, monkeypatch):
     first, second = batches
     clean = tmp_path / "clean.db"
