@@ -44,8 +44,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import networkx as nx
-
 from .credits import FIRST_PUBLISHED_ELSEWHERE, READ_ON_ELSEWHERE
 from .urls import clean_url, site_id
 
@@ -213,6 +211,11 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.casefold())
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a site's stripped footers recur in its clusters
+def _squashed(block: str) -> str:
+    return _alnum(block)
+
+
 def name_key(name: str) -> str:
     """A site or outlet name reduced for matching: 'The Daily Example' -> 'dailyexample'."""
     key = _alnum(name)
@@ -350,12 +353,12 @@ class _Directory:
 
     def sites_mentioned(self, block: str) -> set[str]:
         """Sites a block names; short keys are left out, they turn up inside ordinary words."""
-        squashed = _alnum(block)
-        return {
-            site
-            for site, keys in self.keys.items()
-            if any(len(k) >= 6 and k in squashed for k in keys)
-        }
+        squashed = _squashed(block)
+        return {site for site, keys in self._long_keys if any(k in squashed for k in keys)}
+
+    @functools.cached_property
+    def _long_keys(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(site, tuple(k for k in keys if len(k) >= 6)) for site, keys in self.keys.items()]
 
 
 # -- candidate edges --------------------------------------------------------------------------
@@ -726,6 +729,8 @@ def _branching(merged: dict[tuple[int | str, int], _Claim], nodes: Iterable) -> 
     quick = _best_parents(merged)
     if quick is not None:
         return quick
+    import networkx as nx  # only for contradicting claims; its import costs 0.2 s a process
+
     graph = nx.DiGraph()
     index = {node: n for n, node in enumerate(sorted(nodes, key=str))}
     graph.add_nodes_from(index.values())
