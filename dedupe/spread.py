@@ -281,10 +281,15 @@ def _norm_line(line: str) -> str:
     return " ".join(line.casefold().split())
 
 
+def _words(norm: str) -> int:
+    """The words of a _norm_line (one space between words), without splitting it."""
+    return norm.count(" ") + 1 if norm else 0
+
+
 @functools.lru_cache(maxsize=1 << 15)  # copies in a cluster share most of their lines
 def _lineage_line(line: str) -> str:
     """A line as lineage compares it: case, spacing and typography folded."""
-    return _norm_line(line.translate(_TYPOGRAPHY))
+    return _norm_line(line if line.isascii() else line.translate(_TYPOGRAPHY))
 
 
 def _title_core(title: str, base: str) -> str:
@@ -307,7 +312,7 @@ def _lines(text: str | None) -> frozenset[str]:
     return frozenset(
         norm
         for norm in (_lineage_line(line) for line in (text or "").split("\n"))
-        if len(norm.split()) >= MIN_LINE_WORDS
+        if _words(norm) >= MIN_LINE_WORDS
     )
 
 
@@ -477,7 +482,7 @@ def _boilerplate_claims(members: dict[int, dict], directory: _Directory) -> list
         for block, reason in blocks.items():
             owned = owners.setdefault(block, set())
             # A fragment ("U.S.", a name) repeats anywhere; a footer is a sentence.
-            if reason == "site-repeat" and len(block.split()) >= MIN_LINE_WORDS:
+            if reason == "site-repeat" and _words(block) >= MIN_LINE_WORDS:
                 owned.add(members[i]["site"])
     for block in owners:
         owners[block] = directory.sites_mentioned(block) or owners[block]
