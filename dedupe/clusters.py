@@ -133,6 +133,8 @@ def verify(
     pairs: Iterable[tuple[int, int]],
     shingle_sets: Mapping[int, set | frozenset | np.ndarray],
     common: Mapping[int, np.ndarray] | None = None,
+    *,
+    release: bool = False,
 ) -> list[Link]:
     """Exact check of candidate pairs; keeps copies, excerpts and parts, drops the rest.
 
@@ -147,6 +149,10 @@ def verify(
 
     Every pair is measured at once in numpy (see _Sets.overlaps), not one pair at a time: a
     first run over a whole database verifies hundreds of thousands of pairs.
+
+    `release`: clear `shingle_sets` (a mutable mapping the caller needs no more) once they are
+    copied, before the copies that leave out site repeats are made: at 100,000 articles each
+    copy is a few hundred MB.
     """
     common = common or {}
     a_ids, b_ids = _unique_pairs(pairs)
@@ -155,6 +161,8 @@ def verify(
     if missing:
         raise KeyError(f"no shingle set for article {missing[0]}: pass one per candidate")
     full = _Sets.of([shingle_sets[i] for i in ids.tolist()])
+    if release:
+        shingle_sets.clear()
     a, b = np.searchsorted(ids, a_ids), np.searchsorted(ids, b_ids)
     keep = (full.lengths[a] > 0) & (full.lengths[b] > 0)
     a, b = a[keep], b[keep]
