@@ -242,6 +242,11 @@ def site_keys(site: str, site_name: str | None = None) -> set[str]:
     return {k for k in keys if len(k) >= 4}
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a site's keys, for each of its pages in every cluster
+def _site_keys(site: str, site_name: str | None) -> frozenset[str]:
+    return frozenset(site_keys(site, site_name))
+
+
 def _name_matches(name: str, keys: set[str]) -> bool:
     key = name_key(name)
     if len(key) < 4:
@@ -334,7 +339,7 @@ class _Directory:
             if canonical and site_id(canonical) == m["site"]:
                 self.by_canonical.setdefault(canonical, i)
             self.by_site.setdefault(m["site"], []).append(i)
-            self.keys.setdefault(m["site"], set()).update(site_keys(m["site"], m.get("site_name")))
+            self.keys.setdefault(m["site"], set()).update(_site_keys(m["site"], m.get("site_name")))
 
     def article(self, url: str | None) -> tuple[int, str] | None:
         """The member a URL names, and how: 'url' or 'canonical'."""
