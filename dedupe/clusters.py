@@ -177,7 +177,7 @@ def verify(
             [np.zeros(0, dtype=bool)]
             + [  # in slices of rows, which bounds the temporary keys
                 repeats.holds(full.keyed(rows, repeats.group[rows]))
-                for rows in np.array_split(np.arange(len(ids)), len(ids) // 20_000 + 1)
+                for rows in np.array_split(np.arange(len(ids)), len(ids) // _KEYED_ROWS + 1)
             ]
         )
         reduced = full.without(own)
@@ -245,6 +245,8 @@ def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
 _CHUNK_VALUES = 1 << 16  # shingles looked up at once by _Sets.overlaps: small temporaries that
 # stay in cache and are reused by the allocator, instead of fresh pages for every array
 _SENTINEL = np.iinfo(np.int64).max  # ends every key array, so searchsorted never runs off it
+_KEYED_ROWS = 4_000  # rows keyed at once to find their site repeats (the keys take 8 bytes a
+# shingle, their positions 16 more while they are made: bounded by the slice, not the run)
 _BUCKET_SHIFT = 12  # _Repeats' prefilter: one flag per 4,096 shingle hashes (a 1 MB table)
 
 
@@ -327,10 +329,16 @@ class _Sets:
 
 
 def _segment_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """How many of each consecutive segment of `flags` (of the given lengths) are True."""
-    running = np.concatenate(([0], np.cumsum(flags)))
-    ends = np.cumsum(lengths)
-    return running[ends] - running[ends - lengths]
+    """How many of each consecutive segment of `flags` (of the given lengths) are True.
+
+    Summed segment by segment (reduceat), not through a running count: that was 8 bytes per
+    flag, twice the shingle sets themselves when `flags` has one per shingle of a large run."""
+    out = np.zeros(len(lengths), dtype=np.int64)
+    filled = np.flatnonzero(lengths > 0)
+    if len(filled):  # reduceat sums from each start to the next; empty segments lie between
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        out[filled] = np.add.reduceat(flags, starts, dtype=np.int64)
+    return out
 
 
 class _Repeats:
