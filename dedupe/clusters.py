@@ -180,15 +180,22 @@ def verify(
                 for rows in np.array_split(np.arange(len(ids)), len(ids) // _KEYED_ROWS + 1)
             ]
         )
-        reduced = full.without(own)
-        flagged = reduced.without(~repeats.anywhere(reduced.values))
-        ra = reduced.lengths[a] - repeats.count_in(flagged, a, repeats.group[b])
-        rb = reduced.lengths[b] - repeats.count_in(flagged, b, repeats.group[a])
-        shared = reduced.overlaps(a, b)
+        # The sets without their own repeats are made in place of the full ones (a second
+        # copy was the peak of a large first run): first what needs the full sets.
+        kept = full.lengths - _segment_sums(own, full.lengths)
+        flag = repeats.anywhere(full.values) & ~own  # kept values some site repeats
+        flagged = _Sets(full.values[flag], _segment_sums(flag, full.lengths))
+        del flag
+        ra = kept[a] - repeats.count_in(flagged, a, repeats.group[b])
+        rb = kept[b] - repeats.count_in(flagged, b, repeats.group[a])
         # Leaving the repeats out would leave too little: the repeat is the text itself.
         whole = np.minimum(ra / na, rb / nb) < MIN_OWN_SHARE
         ra, rb = np.where(whole, na, ra), np.where(whole, nb, rb)
-        shared[whole] = full.overlaps(a[whole], b[whole])
+        in_full = full.overlaps(a[whole], b[whole])
+        full.drop_in_place(own)
+        del own
+        shared = full.overlaps(a, b)
+        shared[whole] = in_full
     else:
         shared = full.overlaps(a, b)
     kinds, resemblance, containment = _judge(ra, rb, shared)
@@ -288,9 +295,18 @@ class _Sets:
         """The row of each value."""
         return np.repeat(np.arange(len(self.lengths)), self.lengths)
 
-    def without(self, drop: np.ndarray) -> _Sets:
-        """The same rows with the values where `drop` is True left out."""
-        return _Sets(self.values[~drop], self.lengths - _segment_sums(drop, self.lengths))
+    def drop_in_place(self, drop: np.ndarray) -> None:
+        """Leave out the values where `drop` is True, in this set's own array: kept values move
+        forward a chunk at a time, so the whole is never held twice."""
+        kept = 0
+        for start in range(0, len(self.values), _CHUNK_VALUES * 16):
+            part = self.values[start : start + _CHUNK_VALUES * 16]
+            part = part[~drop[start : start + _CHUNK_VALUES * 16]]  # a copy: safe to write below
+            self.values[kept : kept + len(part)] = part
+            kept += len(part)
+        self.values = self.values[:kept]
+        self.lengths = self.lengths - _segment_sums(drop, self.lengths)
+        self.offsets = np.concatenate(([0], np.cumsum(self.lengths)))
 
     def keyed(self, rows: np.ndarray, tags: np.ndarray) -> np.ndarray:
         """The values of `rows`, one row after another, each as (its row's tag << 32 | value)."""
