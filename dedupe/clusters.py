@@ -133,6 +133,8 @@ def verify(
     pairs: Iterable[tuple[int, int]],
     shingle_sets: Mapping[int, set | frozenset | np.ndarray],
     common: Mapping[int, np.ndarray] | None = None,
+    *,
+    release: bool = False,
 ) -> list[Link]:
     """Exact check of candidate pairs; keeps copies, excerpts and parts, drops the rest.
 
@@ -147,6 +149,10 @@ def verify(
 
     Every pair is measured at once in numpy (see _Sets.overlaps), not one pair at a time: a
     first run over a whole database verifies hundreds of thousands of pairs.
+
+    `release`: clear `shingle_sets` (a mutable mapping the caller needs no more) once they are
+    copied, before the copies that leave out site repeats are made: at 100,000 articles each
+    copy is a few hundred MB.
     """
     common = common or {}
     a_ids, b_ids = _unique_pairs(pairs)
@@ -155,6 +161,8 @@ def verify(
     if missing:
         raise KeyError(f"no shingle set for article {missing[0]}: pass one per candidate")
     full = _Sets.of([shingle_sets[i] for i in ids.tolist()])
+    if release:
+        shingle_sets.clear()
     a, b = np.searchsorted(ids, a_ids), np.searchsorted(ids, b_ids)
     keep = (full.lengths[a] > 0) & (full.lengths[b] > 0)
     a, b = a[keep], b[keep]
@@ -169,18 +177,25 @@ def verify(
             [np.zeros(0, dtype=bool)]
             + [  # in slices of rows, which bounds the temporary keys
                 repeats.holds(full.keyed(rows, repeats.group[rows]))
-                for rows in np.array_split(np.arange(len(ids)), len(ids) // 20_000 + 1)
+                for rows in np.array_split(np.arange(len(ids)), len(ids) // _KEYED_ROWS + 1)
             ]
         )
-        reduced = full.without(own)
-        flagged = reduced.without(~repeats.anywhere(reduced.values))
-        ra = reduced.lengths[a] - repeats.count_in(flagged, a, repeats.group[b])
-        rb = reduced.lengths[b] - repeats.count_in(flagged, b, repeats.group[a])
-        shared = reduced.overlaps(a, b)
+        # The sets without their own repeats are made in place of the full ones (a second
+        # copy was the peak of a large first run): first what needs the full sets.
+        kept = full.lengths - _segment_sums(own, full.lengths)
+        flag = repeats.anywhere(full.values) & ~own  # kept values some site repeats
+        flagged = _Sets(full.values[flag], _segment_sums(flag, full.lengths))
+        del flag
+        ra = kept[a] - repeats.count_in(flagged, a, repeats.group[b])
+        rb = kept[b] - repeats.count_in(flagged, b, repeats.group[a])
         # Leaving the repeats out would leave too little: the repeat is the text itself.
         whole = np.minimum(ra / na, rb / nb) < MIN_OWN_SHARE
         ra, rb = np.where(whole, na, ra), np.where(whole, nb, rb)
-        shared[whole] = full.overlaps(a[whole], b[whole])
+        in_full = full.overlaps(a[whole], b[whole])
+        full.drop_in_place(own)
+        del own
+        shared = full.overlaps(a, b)
+        shared[whole] = in_full
     else:
         shared = full.overlaps(a, b)
     kinds, resemblance, containment = _judge(ra, rb, shared)
@@ -237,6 +252,8 @@ def _judge(na: np.ndarray, nb: np.ndarray, shared: np.ndarray):
 _CHUNK_VALUES = 1 << 16  # shingles looked up at once by _Sets.overlaps: small temporaries that
 # stay in cache and are reused by the allocator, instead of fresh pages for every array
 _SENTINEL = np.iinfo(np.int64).max  # ends every key array, so searchsorted never runs off it
+_KEYED_ROWS = 4_000  # rows keyed at once to find their site repeats (the keys take 8 bytes a
+# shingle, their positions 16 more while they are made: bounded by the slice, not the run)
 _BUCKET_SHIFT = 12  # _Repeats' prefilter: one flag per 4,096 shingle hashes (a 1 MB table)
 
 
@@ -278,9 +295,18 @@ class _Sets:
         """The row of each value."""
         return np.repeat(np.arange(len(self.lengths)), self.lengths)
 
-    def without(self, drop: np.ndarray) -> _Sets:
-        """The same rows with the values where `drop` is True left out."""
-        return _Sets(self.values[~drop], self.lengths - _segment_sums(drop, self.lengths))
+    def drop_in_place(self, drop: np.ndarray) -> None:
+        """Leave out the values where `drop` is True, in this set's own array: kept values move
+        forward a chunk at a time, so the whole is never held twice."""
+        kept = 0
+        for start in range(0, len(self.values), _CHUNK_VALUES * 16):
+            part = self.values[start : start + _CHUNK_VALUES * 16]
+            part = part[~drop[start : start + _CHUNK_VALUES * 16]]  # a copy: safe to write below
+            self.values[kept : kept + len(part)] = part
+            kept += len(part)
+        self.values = self.values[:kept]
+        self.lengths = self.lengths - _segment_sums(drop, self.lengths)
+        self.offsets = np.concatenate(([0], np.cumsum(self.lengths)))
 
     def keyed(self, rows: np.ndarray, tags: np.ndarray) -> np.ndarray:
         """The values of `rows`, one row after another, each as (its row's tag << 32 | value)."""
@@ -319,10 +345,16 @@ class _Sets:
 
 
 def _segment_sums(flags: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """How many of each consecutive segment of `flags` (of the given lengths) are True."""
-    running = np.concatenate(([0], np.cumsum(flags)))
-    ends = np.cumsum(lengths)
-    return running[ends] - running[ends - lengths]
+    """How many of each consecutive segment of `flags` (of the given lengths) are True.
+
+    Summed segment by segment (reduceat), not through a running count: that was 8 bytes per
+    flag, twice the shingle sets themselves when `flags` has one per shingle of a large run."""
+    out = np.zeros(len(lengths), dtype=np.int64)
+    filled = np.flatnonzero(lengths > 0)
+    if len(filled):  # reduceat sums from each start to the next; empty segments lie between
+        starts = (np.cumsum(lengths) - lengths)[filled]
+        out[filled] = np.add.reduceat(flags, starts, dtype=np.int64)
+    return out
 
 
 class _Repeats:

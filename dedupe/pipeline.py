@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from resource import RUSAGE_SELF, getrusage
 from time import perf_counter
@@ -180,6 +180,47 @@ def _texts(store: Store, ids: list[int]) -> dict[int, dict]:
     return {r["id"]: r for r in store.articles_by_id(ids, ("id", "site", "text"))}
 
 
+class _ShingleSets(Mapping):
+    """article id -> its sorted unique shingle hashes, each slice of a run held as one flat
+    array (views are handed out): 100,000 small arrays, once freed, leave their memory to the
+    process, while a flat array goes back to the system when clear() drops it."""
+
+    def __init__(self) -> None:
+        self.flat: list[tuple[np.ndarray, np.ndarray]] = []  # (values, offsets) per slice
+        self.where: dict[int, tuple[int, int]] = {}  # id -> (slice, row)
+        self.extra: dict[int, np.ndarray] = {}
+
+    def add_slice(self, ids: list[int], sets: list[np.ndarray]) -> None:
+        lengths = np.array([len(x) for x in sets], dtype=np.int64)
+        values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
+        self.flat.append((values, np.concatenate(([0], np.cumsum(lengths)))))
+        number = len(self.flat) - 1
+        self.where.update((i, (number, row)) for row, i in enumerate(ids))
+
+    def __setitem__(self, article_id: int, shingles: np.ndarray) -> None:
+        self.extra[article_id] = shingles
+
+    def __getitem__(self, article_id: int) -> np.ndarray:
+        if article_id in self.extra:
+            return self.extra[article_id]
+        number, row = self.where[article_id]
+        values, offsets = self.flat[number]
+        return values[offsets[row] : offsets[row + 1]]
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self.where or article_id in self.extra
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.where
+        yield from (i for i in self.extra if i not in self.where)
+
+    def __len__(self) -> int:
+        return len(self.where.keys() | self.extra.keys())
+
+    def clear(self) -> None:
+        self.flat, self.where, self.extra = [], {}, {}
+
+
 class _SiteCounts:
     """Per-site counts of shingles over a site's distinct texts, persisted in the store, from
     which clusters.site_repeats' answer is read without recounting every article."""
@@ -305,7 +346,7 @@ def cluster_store(
     # the shingle sets (what verification needs) are kept.
     todo = sorted(set(new) | (changed & set(ids)) | resumed)
     store.add_pending(todo)  # until this run is done with them (a killed run redoes them)
-    shingle_sets: dict[int, np.ndarray] = {}
+    shingle_sets = _ShingleSets()
     sites: dict[int, str] = {}
     pairs: set[tuple[int, int]] = set()
     if todo:
@@ -323,7 +364,7 @@ def cluster_store(
                     part, profiles.signatures, profiles.prefix_signatures, strict=True
                 )
             )
-            shingle_sets.update(zip(part, profiles.shingle_sets, strict=True))
+            shingle_sets.add_slice(part, profiles.shingle_sets)
             sites.update((i, row["site"]) for i, row in rows.items())
             del rows
         with timed("candidates", of):
@@ -369,7 +410,7 @@ def cluster_store(
         del counts  # every site's shingle counts (hundreds of MB at 100,000): not needed now
         repeats = {i: by_site_repeats[sites[i]] for i in involved}
         repeats = {i: r for i, r in repeats.items() if r is not None}
-        new_links = clusters.verify(pairs, shingle_sets, repeats)
+        new_links = clusters.verify(pairs, shingle_sets, repeats, release=True)
         store.replace_links(todo, new_links)
         links = list(map(clusters.Link._make, store.links()))
         report.links = len(links)

@@ -47,8 +47,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import networkx as nx
-
 from .credits import FIRST_PUBLISHED_ELSEWHERE, READ_ON_ELSEWHERE
 from .urls import clean_url, site_id
 
@@ -228,6 +226,11 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.casefold())
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a site's stripped footers recur in its clusters
+def _squashed(block: str) -> str:
+    return _alnum(block)
+
+
 def name_key(name: str) -> str:
     """A site or outlet name reduced for matching: 'The Daily Example' -> 'dailyexample'."""
     key = _alnum(name)
@@ -252,6 +255,11 @@ def site_keys(site: str, site_name: str | None = None) -> set[str]:
     if site_name:
         keys.add(name_key(site_name))
     return {k for k in keys if len(k) >= 4}
+
+
+@functools.lru_cache(maxsize=1 << 12)  # a site's keys, for each of its pages in every cluster
+def _site_keys(site: str, site_name: str | None) -> frozenset[str]:
+    return frozenset(site_keys(site, site_name))
 
 
 def name_matches(name: str, keys: set[str]) -> bool:
@@ -293,10 +301,15 @@ def _norm_line(line: str) -> str:
     return " ".join(line.casefold().split())
 
 
+def _words(norm: str) -> int:
+    """The words of a _norm_line (one space between words), without splitting it."""
+    return norm.count(" ") + 1 if norm else 0
+
+
 @functools.lru_cache(maxsize=1 << 15)  # copies in a cluster share most of their lines
 def _lineage_line(line: str) -> str:
     """A line as lineage compares it: case, spacing and typography folded."""
-    return _norm_line(line.translate(_TYPOGRAPHY))
+    return _norm_line(line if line.isascii() else line.translate(_TYPOGRAPHY))
 
 
 def _title_core(title: str, base: str) -> str:
@@ -319,7 +332,7 @@ def _lines(text: str | None) -> frozenset[str]:
     return frozenset(
         norm
         for norm in (_lineage_line(line) for line in (text or "").split("\n"))
-        if len(norm.split()) >= MIN_LINE_WORDS
+        if _words(norm) >= MIN_LINE_WORDS
     )
 
 
@@ -341,7 +354,7 @@ class _Directory:
             if canonical and site_id(canonical) == m["site"]:
                 self.by_canonical.setdefault(canonical, i)
             self.by_site.setdefault(m["site"], []).append(i)
-            self.keys.setdefault(m["site"], set()).update(site_keys(m["site"], m.get("site_name")))
+            self.keys.setdefault(m["site"], set()).update(_site_keys(m["site"], m.get("site_name")))
 
     def article(self, url: str | None) -> tuple[int, str] | None:
         """The member a URL names, and how: 'url' or 'canonical'."""
@@ -365,12 +378,12 @@ class _Directory:
 
     def sites_mentioned(self, block: str) -> set[str]:
         """Sites a block names; short keys are left out, they turn up inside ordinary words."""
-        squashed = _alnum(block)
-        return {
-            site
-            for site, keys in self.keys.items()
-            if any(len(k) >= 6 and k in squashed for k in keys)
-        }
+        squashed = _squashed(block)
+        return {site for site, keys in self._long_keys if any(k in squashed for k in keys)}
+
+    @functools.cached_property
+    def _long_keys(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(site, tuple(k for k in keys if len(k) >= 6)) for site, keys in self.keys.items()]
 
 
 # -- candidate edges --------------------------------------------------------------------------
@@ -489,7 +502,7 @@ def _boilerplate_claims(members: dict[int, dict], directory: _Directory) -> list
         for block, reason in blocks.items():
             owned = owners.setdefault(block, set())
             # A fragment ("U.S.", a name) repeats anywhere; a footer is a sentence.
-            if reason == "site-repeat" and len(block.split()) >= MIN_LINE_WORDS:
+            if reason == "site-repeat" and _words(block) >= MIN_LINE_WORDS:
                 owned.add(members[i]["site"])
     for block in owners:
         owners[block] = directory.sites_mentioned(block) or owners[block]
@@ -752,6 +765,8 @@ def _branching(merged: dict[tuple[int | str, int], _Claim], nodes: Iterable) -> 
     quick = _best_parents(merged)
     if quick is not None:
         return quick
+    import networkx as nx  # only for contradicting claims; its import costs 0.2 s a process
+
     graph = nx.DiGraph()
     index = {node: n for n, node in enumerate(sorted(nodes, key=str))}
     graph.add_nodes_from(index.values())

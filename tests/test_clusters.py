@@ -163,6 +163,19 @@ def test_verify_accepts_hash_arrays_and_tells_partial_overlap_from_copies():
         verify([(0, 9)], sets)
 
 
+def test_verify_can_release_the_callers_sets_once_copied():
+    gen = Lorem(2)
+    story = gen.paragraphs(6)
+    texts = [story, gen.edit(story, 0.05), story[:2], gen.paragraphs(6)]
+    sets = {i: shingle_set(text(t), 5) for i, t in enumerate(texts)}
+    pairs = [(0, 1), (0, 2), (1, 3), (2, 3)]
+    kept = verify(pairs, dict(sets), {0: np.array(sorted(sets[3]))[:3]})
+    handed = dict(sets)
+    assert verify(pairs, handed, {0: np.array(sorted(sets[3]))[:3]}, release=True) == kept
+    assert handed == {}
+    assert {x.kind for x in kept} == {COPY, EXCERPT}
+
+
 def reference_verify(pairs, sets, common):
     """verify()'s rule written out pair by pair on Python sets: the oracle for the numpy one."""
     out = []

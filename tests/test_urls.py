@@ -1,3 +1,6 @@
+import re
+
+from dedupe import urls
 from dedupe.urls import clean_url, site_id
 
 
@@ -34,3 +37,29 @@ def test_session_ids_in_the_path_or_the_query_go():
     assert clean_url("http://old.test/article.pl?sid=26/11/05/1234") != clean_url(
         "http://old.test/article.pl?sid=26/11/06/0042"
     )
+
+
+def test_plain_urls_skip_the_full_cleaning_with_the_same_result(monkeypatch):
+    plain = [
+        "https://news.example.org/2024/05/a-story.html",
+        "http://blog.example.co.uk/posts/~editor/note-1/",
+        "https://example.com/",
+        "https://a-b.example/x_y/Z.v2",
+    ]
+    not_plain = [
+        "https://Example.com/a",
+        "https://example.com",
+        "https://example.com:443/a",
+        "https://example.com/a//b",
+        "https://example.com/a/../b",
+        "https://example.com/a;jsessionid=1a2b3c",
+        "https://example.com/a?utm_source=x&id=2",
+        "https://example.com/a#top",
+        "https://example.com/caf%C3%A9",
+    ]
+    assert all(urls._PLAIN_URL.fullmatch(u) for u in plain)
+    assert not any(urls._PLAIN_URL.fullmatch(u) for u in not_plain)
+    fast = [urls.clean_url(u) for u in plain + not_plain]
+    monkeypatch.setattr(urls, "_PLAIN_URL", re.compile("(?!)"))  # every URL the full way
+    assert fast == [urls.clean_url(u) for u in plain + not_plain]
+    assert fast[: len(plain)] == plain
