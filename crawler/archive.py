@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,6 +212,15 @@ def _next_start(stream, position: int) -> int | None:
         base += len(data) - len(carry)
 
 
+@contextmanager
+def _warcio_complaints() -> Iterator[io.StringIO]:
+    """What warcio writes to stderr meanwhile: a gzip member that fails midway is written there
+    (not raised) and read as if the record ended, so it is caught to be reported as damage."""
+    caught = io.StringIO()
+    with redirect_stderr(caught):
+        yield caught
+
+
 def iter_records(
     path: Path, report: ArchiveReport, max_bytes: int
 ) -> Iterator[_Record | tuple[int, str]]:
@@ -227,19 +238,32 @@ def iter_records(
             records = ArchiveIterator(stream, check_digests=True)
             offset = position
             next_start = position  # where the record being read starts
+            damaged = None  # a record read in full whose content is broken
             try:
-                for record in records:
-                    report.records += 1
-                    read = _read_record(record, path, offset, max_bytes)
-                    offset = records.get_record_offset()  # reads the record to its end
+                while damaged is None:
+                    with _warcio_complaints() as complaints:
+                        record = next(records, None)
+                        if record is None:
+                            break
+                        report.records += 1
+                        read = _read_record(record, path, offset, max_bytes)
+                        offset = records.get_record_offset()  # reads the record to its end
                     if isinstance(read, _Record):
                         read.offset = offset
                     next_start = records.offset
-                    problem = _damage(record)
+                    problem = _damage(record) or (
+                        BROKEN[zlib.error] if complaints.getvalue() else None
+                    )
                     if problem:
                         report.broken.append((path.name, offset, problem))
+                        damaged = offset
                         continue
                     yield read if isinstance(read, _Record) else (offset, read)
+                if damaged is not None:
+                    # Reading on from where warcio stopped could skip records: a gzip member
+                    # that fails midway may have been read on into the members after it.
+                    position = _next_start(stream, damaged + 1)
+                    continue
                 if next_start >= size:
                     return
                 problem = "the file ends inside a record"  # warcio stops there quietly

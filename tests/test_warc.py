@@ -255,6 +255,47 @@ def damage_record(path: Path, record_id: str) -> None:
     path.write_bytes(data[: start + length // 2] + data[start + length :])
 
 
+def test_a_gzip_member_broken_midway_is_reported_once_and_the_records_after_it_read(
+    tmp_path, capsys
+):
+    # warcio writes such damage to stderr and reads on into the following members as if the
+    # record went on: the import reports it as its own line and reads every record after it.
+    import io
+    import random
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from crawler.archive import ArchiveReport, iter_records
+
+    rng = random.Random(5)
+    path = tmp_path / "three.warc.gz"
+    starts = []
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n in range(3):  # bodies that compress badly: a member of several read blocks
+            text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(120_000))
+            body = f"<html><body><article>{text}</article></body></html>".encode()
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+            starts.append(out.tell())
+            writer.write_record(
+                writer.create_warc_record(
+                    f"https://example.org/{n}", "response", payload=io.BytesIO(body),
+                    http_headers=headers,
+                )
+            )  # fmt: skip
+        starts.append(out.tell())
+    data = bytearray(path.read_bytes())
+    damage = starts[1] + 3 * (starts[2] - starts[1]) // 4  # late in the second member
+    data[damage : damage + 64] = bytes(b ^ 0x5A for b in data[damage : damage + 64])
+    path.write_bytes(bytes(data))
+    report = ArchiveReport()
+    read = list(iter_records(path, report, 10_000_000))
+    assert [r.url for r in read] == ["https://example.org/0", "https://example.org/2"]
+    assert [(name, offset) for name, offset, _ in report.broken] == [(path.name, starts[1])]
+    assert capsys.readouterr().err == ""
+
+
 def test_a_truncated_record_is_reported_and_the_rest_imported(archived, tmp_path):
     folder, crawl_db, _served, _running = archived
     url, warc_file, record_id = rows(
