@@ -183,9 +183,10 @@ def _has_holes(text: str, tree: lxml.html.HtmlElement, url: str) -> bool:
         hit and block.tag not in _SUBHEADS and bool(_SENTENCE_END.search(words))
         for (block, words), hit in zip(blocks, found, strict=True)
     ]
-    if True not in prose:
+    bounds = prose if True in prose else found  # a text of labels only: bounded by them
+    if True not in bounds:
         return True  # the text is not in blocks we can see: let the default mode look
-    first, last = prose.index(True), len(prose) - prose[::-1].index(True)
+    first, last = bounds.index(True), len(bounds) - bounds[::-1].index(True)
     flows = {_flow_parent(block) for (block, _), hit in zip(blocks, found, strict=True) if hit}
     kept_grams, site = None, site_id(url)
     for (block, words), hit in zip(blocks[first:last], found[first:last], strict=True):

@@ -243,3 +243,23 @@ def test_what_the_page_shows_beside_the_article_is_left_out(name):
     kept = got["text"].split("\n")
     for paragraph in truth["body"]:
         assert paragraph in kept, paragraph
+
+
+def test_a_text_of_labels_only_is_bounded_by_its_labels():
+    """A home page whose precise text is its section labels: the teasers between them sit in
+    lists of their own, not in the labels' flow, so no default-mode pass is asked for."""
+    from dedupe.body import _has_holes
+
+    teasers = "".join(
+        f"<li><a href='/news/2026/04/0{n}/story-{n}'>Story number {n} of the week</a>"
+        f"<span>{n} Apr 2026, 09:1{n}</span></li>"
+        for n in range(1, 4)
+    )
+    page = lxml.html.document_fromstring(
+        f"<html><body><main><h2>Latest</h2><div class='list'><ul>{teasers}</ul></div>"
+        "<h2>Trending</h2></main></body></html>"
+    )
+    assert not _has_holes("Latest\nTrending", page, URL)
+    assert _has_holes(
+        "Latest\nTrending", _page("<h2>Latest</h2><p>A new line.</p><h2>Trending</h2>"), URL
+    )
