@@ -13,6 +13,8 @@ HTML. Scored as the benchmark scores: word 4-gram precision, recall and F1 per p
 accuracy is the share of pages with F1 >= 0.9. Also printed:
 
 - pages per CPU second of each extractor in this process (one core);
+- F1 and accuracy on each half of the pages (split by the key's hash): a rule that helps only a
+  few visible pages shows in one half only;
 - exit status 1 when crosspost misses a floor (F1 0.98, accuracy 0.95, no page refused);
 - the ten worst pages for crosspost (--show N), with lines it missed and lines it kept extra;
 - metadata agreement: on the pages that declare a headline, an author or a publication date in
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import re
 import sys
@@ -146,6 +149,14 @@ def _author_name(value) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _half(key: str) -> int:
+    """0 or 1 by the key's hash (the benchmark's keys are SHA-256 hex digests already)."""
+    try:
+        return int(key, 16) % 2
+    except ValueError:
+        return hashlib.sha256(key.encode("utf-8")).digest()[-1] % 2
+
+
 def _line(text: str) -> str:
     """A line as compared in the listing: spaces collapsed, a list item's "- " left out."""
     return " ".join(text.split()).removeprefix("- ")
@@ -225,6 +236,20 @@ def main(argv: list[str] | None = None) -> int:
                     missed.append(f"{figure} {value:.3f} under {FLOORS[figure]}")
             if failed:
                 missed.append(f"{failed} pages refused")
+
+    halves = {key: _half(key) for key in pages}
+    counts = [sum(1 for h in halves.values() if h == half) for half in (0, 1)]
+    print(
+        f"\nby half of the pages (key hash parity: {counts[0]} / {counts[1]} pages), F1 / accuracy:"
+        " a rule that helps only a few visible pages shows in one half only"
+    )
+    for name in runs:
+        cells = []
+        for half in (0, 1):
+            rows = [f for key, (_, _, f) in scores[name].items() if halves[key] == half]
+            good = sum(f >= _GOOD_PAGE for f in rows) / len(rows) if rows else 0.0
+            cells.append(f"{sum(rows) / len(rows) if rows else 0.0:.3f} / {good:.3f}")
+        print(f"  {name:<18}{cells[0]:>16}{cells[1]:>16}")
 
     agree: dict[str, list[bool]] = {"title": [], "author": [], "published": []}
     for key, html in pages.items():

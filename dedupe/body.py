@@ -156,30 +156,76 @@ def main_text(tree: lxml.html.HtmlElement, url: str) -> str:
     if not precise:
         return precise
     text = precise
-    if not _all_blocks_kept(precise, tree):
+    if _has_holes(precise, tree, url):
         text = _fill_holes(precise, _trafilatura(tree, url, fast=True), tree, url)
     return _without_teaser_lists(text, tree, url)
 
 
-def _all_blocks_kept(text: str, tree: lxml.html.HtmlElement) -> bool:
-    """Whether every text block of the page's <article> or <main> that lies between two blocks of
-    the text is in the text already: then the default mode has no hole to fill, and its pass (a
-    third of extraction's time on light pages) is saved."""
+def _has_holes(text: str, tree: lxml.html.HtmlElement, url: str) -> bool:
+    """Whether the page shows a block the default mode could add to the precise text: a block in
+    the text's own flow (beside one the text holds, under the same parent), between the first and
+    the last block the text holds, missing from it, and new prose that is not a link (what
+    `_fill_holes` keeps). Bounded by paragraphs (blocks that end a sentence), not labels: the byline and
+    dateline between a kept kicker or headline and the first paragraph are no hole. Only then is
+    the default-mode pass (a third of extraction's time) run.
+
+    Blocks are the page's text blocks and the divs that hold only inline content (pages that set
+    their paragraphs as divs); the region is the single <article> or <main>, else the body."""
     articles = tree.xpath("//article")
     regions = articles if len(articles) == 1 else tree.xpath("//main")
-    if len(regions) != 1:
-        return False
+    region = regions[0] if len(regions) == 1 else tree.find("body")
+    if region is None:
+        return True
+    blocks = [(block, block.text_content()) for block in _text_blocks(region)]
     kept = _squash_words(text)
-    found = [key in kept for key in map(_squash_words, _block_texts(regions[0])) if key]
-    if True not in found:
-        return False
-    first, last = found.index(True), len(found) - found[::-1].index(True)
-    return all(found[first:last])
+    found = [bool(key) and key in kept for key in (_squash_words(words) for _, words in blocks)]
+    prose = [
+        hit and block.tag not in _SUBHEADS and bool(_SENTENCE_END.search(words))
+        for (block, words), hit in zip(blocks, found, strict=True)
+    ]
+    bounds = prose if True in prose else found  # a text of labels only: bounded by them
+    if True not in bounds:
+        return True  # the text is not in blocks we can see: let the default mode look
+    first, last = bounds.index(True), len(bounds) - bounds[::-1].index(True)
+    flows = {_flow_parent(block) for (block, _), hit in zip(blocks, found, strict=True) if hit}
+    kept_grams, site = None, site_id(url)
+    for (block, words), hit in zip(blocks[first:last], found[first:last], strict=True):
+        if hit or _flow_parent(block) not in flows:
+            continue
+        key = _squash_words(words)
+        kept_grams = kept_grams or _grams(text)
+        if (
+            key
+            and _is_new_prose(" ".join(words.split()), kept_grams)
+            and not _shown_as_link(_outermost(block, key), site)
+        ):
+            return True
+    return False
 
 
-def _block_texts(region: lxml.html.HtmlElement) -> Iterator[str]:
-    for block in region.iter(*_TEXT_BLOCKS):
-        yield block.text_content()
+# A kept block that ends a sentence (not a heading) is a paragraph; a kicker or a label does not.
+_SENTENCE_END = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*\s*$")
+_INLINE_ONLY = frozenset({"div", "section", "td"})
+_BLOCK_CHILDREN = frozenset(_TEXT_BLOCKS) | {"div", "section", "article", "ul", "ol", "table"}
+_BLOCK_CHILDREN |= {"h1", "figure", "aside", "header", "footer", "nav", "form", "dl", "pre"}
+
+
+def _text_blocks(region: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+    """Text blocks, and divs (sections, cells) that hold only inline content."""
+    for element in region.iter():
+        tag = element.tag
+        if tag in _TEXT_BLOCKS or (
+            tag in _INLINE_ONLY and not any(child.tag in _BLOCK_CHILDREN for child in element)
+        ):
+            yield element
+
+
+def _flow_parent(block: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element whose children make the flow a block belongs to (a list item: its list's)."""
+    parent = block.getparent()
+    if block.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
+        parent = parent.getparent()
+    return parent
 
 
 def _without_teaser_lists(text: str, tree: lxml.html.HtmlElement, url: str) -> str:
@@ -318,13 +364,26 @@ def _link_lines(tree: lxml.html.HtmlElement, url: str, lines: set[str]) -> set[s
         if key not in lines or key in seen:
             continue
         seen.add(key)  # the outermost block holding just this text decides
-        if block.tag in _SUBHEADS:
-            continue
-        inside = list(block.iterancestors("a"))
-        if not inside and _linked_share(block) < _MIN_LINKED_SHARE:
-            continue
-        links = inside or list(block.iter("a"))
-        own_site = any(_same_site(a.get("href") or "", site) for a in links)
-        if own_site or len(_WORD.findall(block.text_content())) < _FEW_WORDS:
+        if _shown_as_link(block, site):
             linky.add(key)
     return linky
+
+
+def _shown_as_link(block: lxml.html.HtmlElement, site: str) -> bool:
+    if block.tag in _SUBHEADS:
+        return False
+    inside = list(block.iterancestors("a"))
+    if not inside and _linked_share(block) < _MIN_LINKED_SHARE:
+        return False
+    links = inside or list(block.iter("a"))
+    own_site = any(_same_site(a.get("href") or "", site) for a in links)
+    return own_site or len(_WORD.findall(block.text_content())) < _FEW_WORDS
+
+
+def _outermost(block: lxml.html.HtmlElement, key: str) -> lxml.html.HtmlElement:
+    """The outermost element around a block that holds just its text (as `_link_lines` looks)."""
+    for parent in block.iterancestors(*_BLOCK_TAGS):
+        if _squash_words(parent.text_content()) != key:
+            break
+        block = parent
+    return block

@@ -7,8 +7,10 @@ appeared on ...") is read from the HTML here, before boilerplate stripping remov
 
 from __future__ import annotations
 
+import bisect
 import copy
 import email.utils
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -112,6 +114,10 @@ _ATTRIBUTION = [
     re.compile(r"^\s*(?:(?:source|quelle|fuente|fonte|bron|источник|źródło)\s*:|via\b\s*:?)", re.I),
 ]
 _ANY_ATTRIBUTION = re.compile("|".join(f"(?:{p.pattern})" for p in _ATTRIBUTION), re.I)
+# The same phrases (all written in lower case) on the page's case-folded text, each text node on
+# a line of its own: one pass over the page instead of one search per node, and without
+# IGNORECASE, which doubles the cost of a search; the nodes it touches are then read as before.
+_ATTRIBUTION_HINT = re.compile(_ANY_ATTRIBUTION.pattern, re.M)
 _BLOCK_TAGS = frozenset(
     {"p", "li", "div", "td", "dd", "dt", "blockquote", "figcaption", "small"}
     | {"footer", "aside", "section", "article", "header", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -645,7 +651,7 @@ def _attribution(tree, url: str, page_site: str) -> tuple[str | None, str | None
     if body is None:
         return None, None
     best: tuple[int, str | None, str | None] | None = None
-    for node in body.xpath(".//text()[normalize-space()]"):
+    for node in _attribution_candidates(body):
         if not _ANY_ATTRIBUTION.search(node):
             continue
         for rank, phrase in enumerate(_ATTRIBUTION[: best[0] if best else None]):
@@ -668,6 +674,20 @@ def _attribution(tree, url: str, page_site: str) -> tuple[str | None, str | None
         if best is not None and best[0] == 0:
             break
     return (best[1], best[2]) if best else (None, None)
+
+
+def _attribution_candidates(body) -> list:
+    """The text nodes, in page order, that an attribution phrase may be found in: those a match
+    on the case-folded text of the page touches."""
+    nodes = body.xpath(".//text()[normalize-space()]")
+    folded = [str(node).casefold() for node in nodes]
+    ends = list(itertools.accumulate(len(text) + 1 for text in folded))  # +1: the newline
+    touched: set[int] = set()
+    for match in _ATTRIBUTION_HINT.finditer("\n".join(folded)):
+        first = bisect.bisect_right(ends, match.start())
+        last = bisect.bisect_right(ends, max(match.start(), match.end() - 1))
+        touched.update(range(first, last + 1))
+    return [nodes[i] for i in sorted(touched) if i < len(nodes)]
 
 
 def _in_teaser(block, url: str, page_site: str) -> bool:

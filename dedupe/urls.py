@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -74,6 +75,9 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _PLAIN_URL = re.compile(rf"https?://{_LABEL}(?:\.{_LABEL})+/(?:{_SEGMENT}(?:/{_SEGMENT})*/?)?")
 
 
+# Remembered: a crawl asks again and again about the same links (each page's menus and lists),
+# and w3lib's and courlan's work on one URL is a tenth of a millisecond.
+@functools.lru_cache(maxsize=16384)
 def clean_url(url: str) -> str:
     """The URL without fragment, tracking parameters and session ids (in the query or as a path
     parameter such as ;jsessionid=), with a normalised host and query order."""

@@ -167,7 +167,8 @@ def test_a_list_of_other_stories_goes_but_one_link_line_or_long_linked_summaries
     assert _without_teaser_lists(summarised, page, URL) == summarised
 
 
-def test_the_default_pass_runs_only_when_a_block_between_kept_ones_is_missing(monkeypatch):
+def _passes(monkeypatch, html: str, url: str = URL) -> tuple[int, str]:
+    """How many trafilatura passes main_text makes on a page, and the text it returns."""
     import dedupe.body as body
 
     calls = []
@@ -178,10 +179,55 @@ def test_the_default_pass_runs_only_when_a_block_between_kept_ones_is_missing(mo
         return real(tree, url, **options)
 
     monkeypatch.setattr(body, "_trafilatura", counting)
-    for name, passes in (("rendered", 1), ("subheads", 2)):  # subheads: precision drops <h3>s
-        calls.clear()
-        main_text(_parse((PAGES / f"{name}.html").read_text(encoding="utf-8")), URL)
-        assert len(calls) == passes, name
+    text = main_text(_parse(html), url)
+    return len(calls), text
+
+
+@pytest.mark.parametrize(
+    ("name", "passes"),
+    [
+        ("rendered", 1),
+        ("subheads", 2),  # precision drops the <h3>s between paragraphs
+        # No <article> or <main>, paragraphs set as divs; what the precise text leaves out is a
+        # byline before the first paragraph, a caption nested in its own box and the links after
+        # the text: no hole, no second pass.
+        ("div-flow", 1),
+    ],
+)
+def test_the_default_pass_runs_only_when_a_block_between_kept_ones_is_missing(
+    monkeypatch, name, passes
+):
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    assert _passes(monkeypatch, html)[0] == passes
+
+
+def test_a_line_in_the_flow_of_div_paragraphs_is_a_hole_and_is_filled(monkeypatch):
+    truth = json.loads((PAGES / "div-flow.truth.json").read_text(encoding="utf-8"))
+    html = (PAGES / "div-flow.html").read_text(encoding="utf-8")
+    credit = "Read the whole timetable at Sound Ferries"
+    html = html.replace(
+        '<div class="para">The operator said',
+        '<div class="para">Read the whole timetable at'
+        ' <a href="https://sound-ferries.example/winter">Sound Ferries</a></div>\n'
+        '<div class="para">The operator said',
+    )
+    passes, text = _passes(monkeypatch, html, truth["url"])
+    assert passes == 2
+    lines = text.split("\n")
+    assert lines.index(credit) == lines.index(truth["body"][2]) + 1
+
+
+def test_a_kicker_and_a_byline_before_the_first_paragraph_are_no_hole(monkeypatch):
+    truth = json.loads((PAGES / "div-flow.truth.json").read_text(encoding="utf-8"))
+    html = (PAGES / "div-flow.html").read_text(encoding="utf-8")
+    # A kicker the precise text keeps: a block it holds, but no sentence, so not a paragraph
+    # that would open the span in which the byline after it counts as missing.
+    html = html.replace(
+        "<h1>", '<div class="kicker">Inchmore Post | news from the island and the sound</div><h1>'
+    )
+    passes, text = _passes(monkeypatch, html, truth["url"])
+    assert text.startswith("Inchmore Post | news from the island and the sound")
+    assert passes == 1
 
 
 def test_leave_out_set_is_there():
@@ -197,3 +243,23 @@ def test_what_the_page_shows_beside_the_article_is_left_out(name):
     kept = got["text"].split("\n")
     for paragraph in truth["body"]:
         assert paragraph in kept, paragraph
+
+
+def test_a_text_of_labels_only_is_bounded_by_its_labels():
+    """A home page whose precise text is its section labels: the teasers between them sit in
+    lists of their own, not in the labels' flow, so no default-mode pass is asked for."""
+    from dedupe.body import _has_holes
+
+    teasers = "".join(
+        f"<li><a href='/news/2026/04/0{n}/story-{n}'>Story number {n} of the week</a>"
+        f"<span>{n} Apr 2026, 09:1{n}</span></li>"
+        for n in range(1, 4)
+    )
+    page = lxml.html.document_fromstring(
+        f"<html><body><main><h2>Latest</h2><div class='list'><ul>{teasers}</ul></div>"
+        "<h2>Trending</h2></main></body></html>"
+    )
+    assert not _has_holes("Latest\nTrending", page, URL)
+    assert _has_holes(
+        "Latest\nTrending", _page("<h2>Latest</h2><p>A new line.</p><h2>Trending</h2>"), URL
+    )

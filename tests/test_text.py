@@ -443,3 +443,24 @@ def test_the_title_leaves_out_the_site_name(head, masthead, title):
     )
     got = extract(html, "https://www.tidewaterpost.example/2017/03/ferry-fares")
     assert got["title"] == (title or "Ferry fares rise again")
+
+
+def test_attribution_is_looked_for_in_every_node_that_could_hold_it():
+    """The one pass over the case-folded page picks the same nodes a search of each would."""
+    import lxml.html
+
+    from dedupe.text import _ANY_ATTRIBUTION, _attribution_candidates
+
+    body = lxml.html.document_fromstring(
+        "<html><body><p>The ferry sails twice a day.</p>"
+        "<p>ORIGINALLY PUBLISHED ON <a href='https://sound.example/a'>Sound Post</a></p>"
+        "<p>Nothing here says where it came from. The source: nobody.</p>"
+        "<p><b>Source:</b> <a href='https://wire.example/b'>Wire</a></p>"
+        "<p>Publié initialement sur <a href='https://relais.example/c'>Le Relais</a></p>"
+        "<p>Weiterlesen</p><p>bei der Quelle</p></body></html>"
+    ).find("body")
+    every = [n for n in body.xpath(".//text()[normalize-space()]") if _ANY_ATTRIBUTION.search(n)]
+    got = _attribution_candidates(body)
+    assert [str(n) for n in every] == [str(n) for n in got if _ANY_ATTRIBUTION.search(n)]
+    assert {"ORIGINALLY PUBLISHED ON ", "Source:", "Publié initialement sur "} <= set(map(str, got))
+    assert "The ferry sails twice a day." not in set(map(str, got))
