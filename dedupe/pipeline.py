@@ -161,11 +161,13 @@ def _strip_rows(
     def changed() -> Iterator[tuple[int, str, list]]:
         for rows in slices:
             for row in rows:
+                raw_text = row["raw_text"] or ""
                 result = boilerplate.strip(
-                    row["raw_text"] or "",
+                    raw_text,
                     _site_patterns(store, row["site"], cache),
                     learned,
                     row["site"],
+                    learned.lines_of(row["id"], row["site"], raw_text),
                 )
                 if result.text != row["text"]:
                     changed_ids.add(row["id"])
