@@ -495,8 +495,7 @@ class _Riders:
         self.furniture, self.cluster_of = furniture, cluster_of
         self.answers: dict[tuple[tuple[int, ...], int], bool] = {}
         self.block_shingles: dict[str, frozenset[int]] = {}
-        self.kept: dict[int, list[str]] = {}
-        self.words: dict[int, int] = {}
+        self.kept: dict[int, tuple[list[str], list[int], int]] = {}
 
     def distinct(self, pages: list[int], enough: int) -> bool:
         """True when `pages` carry at least `enough` pieces that differ in their rider text."""
@@ -557,23 +556,28 @@ class _Riders:
 
     def _rider(self, page: int, companions: set[str]) -> frozenset[int] | None:
         """The shingles of a page's rider text, or None when it is too short to tell."""
-        rider = [k for k in self._kept(page) if k not in companions]
-        words = sum(k.count(" ") + 1 for k in rider)
-        if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * self._words(page):
+        kept, counts, page_words = self._kept(page)
+        rider = [k for k in kept if k not in companions]
+        if len(rider) == len(kept):
+            words = page_words
+        else:  # the companions on the page are fewer than the rest: count those
+            words = page_words - sum(
+                n for k, n in zip(kept, counts, strict=True) if k in companions
+            )
+        if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * page_words:
             return None
-        return frozenset().union(*map(self._shingles, rider))
+        cached = self.block_shingles.get
+        return frozenset().union(*[cached(k) or self._shingles(k) for k in rider])
 
-    def _kept(self, page: int) -> list[str]:
-        """The page's blocks without its site's furniture."""
-        if page not in self.kept:
+    def _kept(self, page: int) -> tuple[list[str], list[int], int]:
+        """The page's blocks without its site's furniture, their word counts and their sum."""
+        found = self.kept.get(page)
+        if found is None:
             site = self.site_of[page]
-            self.kept[page] = [k for k in self.in_order[page] if (site, k) not in self.furniture]
-        return self.kept[page]
-
-    def _words(self, page: int) -> int:
-        if page not in self.words:
-            self.words[page] = sum(k.count(" ") + 1 for k in self._kept(page))
-        return self.words[page]
+            kept = [k for k in self.in_order[page] if (site, k) not in self.furniture]
+            counts = [k.count(" ") + 1 for k in kept]
+            found = self.kept[page] = (kept, counts, sum(counts))
+        return found
 
     def _shingles(self, block: str) -> frozenset[int]:
         """Hashes of a normalised block's word 5-grams (the block itself when shorter).
