@@ -102,6 +102,9 @@ def restrip(store: Store, report: ClusterReport, first: bool = False) -> set[int
         ),
         cluster_of=store.cluster_memberships(),
     )
+    # Stripping takes each page's learned lines from learn(): the normaliser's cached blocks
+    # would only hold on to memory (scattered over what learning freed) for the later stages.
+    boilerplate.normalise.cache_clear()
     store.replace_boilerplate(learned.rows())
     ids = store.article_ids()
     slices = (
