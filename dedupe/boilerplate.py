@@ -217,6 +217,11 @@ class Learned:
     cross: dict[str, dict] = field(default_factory=dict)
     # From learn(): the ids of the pages each learned block was found on (not stored).
     found_on: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    # From learn(): per page, the hash of the text it learned from and its lines (by number)
+    # whose normalised block was learned, so stripping that text need not normalise it again.
+    on_page: dict[int, tuple[int, str, dict[int, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def reason(self, key: str, site: str | None) -> str | None:
         """'site-repeat' or 'cross-site-repeat' when the normalised block `key` is learned."""
@@ -225,6 +230,14 @@ class Learned:
         if key in self.cross:
             return CROSS_SITE_REPEAT
         return None
+
+    def lines_of(self, article_id: int, site: str, raw_text: str) -> dict[int, str] | None:
+        """The lines of a page learn() read, by number, whose normalised block is learned
+        (for strip's `learned_lines`); None unless learn() read this very text of this site."""
+        found = self.on_page.get(article_id)
+        if found is None or found[0] != hash(raw_text) or found[1] != site:
+            return None
+        return found[2]
 
     def rows(self) -> list[dict]:
         """Rows for the store: key, site (None for cross-site), text, reason, pages."""
@@ -317,11 +330,14 @@ def strip(
     patterns: Patterns,
     learned: Learned | None = None,
     site: str | None = None,
+    learned_lines: dict[int, str] | None = None,
 ) -> Stripped:
     """Remove boilerplate blocks from `raw_text` (one block per line).
 
     Known patterns are tried first, then the learned repeats (`site` selects the per-site ones).
-    Empty lines are dropped; kept blocks are joined by "\\n".
+    Empty lines are dropped; kept blocks are joined by "\\n". `learned_lines`, when given, holds
+    every line (by number) of `raw_text` whose normalised block is learned (see Learned.lines_of):
+    the other lines are then not normalised.
     """
     kept: list[str] = []
     removed: list[tuple[str, str]] = []
@@ -329,13 +345,13 @@ def strip(
     # Learned.reason, with the dictionaries looked up once per page.
     site_keys = learned.site.get(site, {}) if learned is not None and site is not None else {}
     cross_keys = learned.cross if learned is not None else {}
-    for line in raw_text.split("\n"):
+    for number, line in enumerate(raw_text.split("\n")):
         block = line.strip()
         if not block:
             continue
         reason = match(block)
         if reason is None and (site_keys or cross_keys):
-            key = normalise(block)
+            key = normalise(block) if learned_lines is None else learned_lines.get(number)
             if key in site_keys:
                 reason = SITE_REPEAT
             elif key in cross_keys:
@@ -372,14 +388,22 @@ def learn(
     site_of: dict[int, str] = {}
     sample: dict[str, str] = {}
     postings: dict[str, list[int]] = {}
+    # page -> (its text's hash, each line's place in in_order[page] or -1 when empty): small ints
+    # are shared, so this costs a pointer a line, not a copy of its normalised block
+    lines: dict[int, tuple[int, list[int]]] = {}
     for article_id, site, raw_text in articles:
-        own: set[str] = set()
+        own: dict[str, int] = {}
         in_order[article_id] = order = []
+        lines[article_id] = (hash(raw_text), places := [])
         for line in raw_text.split("\n"):
             block = line.strip()
             norm = normalise(block)
-            if norm and norm not in own:
-                own.add(norm)
+            if not norm:
+                places.append(-1)
+                continue
+            place = own.get(norm)
+            if place is None:
+                place = own[norm] = len(order)
                 order.append(norm)
                 ids = postings.get(norm)
                 if ids is None:
@@ -387,6 +411,7 @@ def learn(
                     sample[norm] = block
                 else:
                     ids.append(article_id)
+            places.append(place)
         site_of[article_id] = site
 
     # Per site, the blocks on >= min_site_pages of its pages: its candidates, and its furniture
@@ -429,6 +454,14 @@ def learn(
                 "reason": CROSS_SITE_REPEAT,
                 "pages": len(ids),
             }
+    for article_id, (text_hash, places) in lines.items():
+        site = site_of[article_id]
+        site_keys, order = learned.site.get(site, {}), in_order[article_id]
+        found = {}
+        for number, place in enumerate(places):
+            if place >= 0 and ((norm := order[place]) in site_keys or norm in learned.cross):
+                found[number] = norm
+        learned.on_page[article_id] = (text_hash, site, found)
     return learned
 
 
@@ -462,8 +495,7 @@ class _Riders:
         self.furniture, self.cluster_of = furniture, cluster_of
         self.answers: dict[tuple[tuple[int, ...], int], bool] = {}
         self.block_shingles: dict[str, frozenset[int]] = {}
-        self.kept: dict[int, list[str]] = {}
-        self.words: dict[int, int] = {}
+        self.kept: dict[int, tuple[list[str], list[int], int]] = {}
 
     def distinct(self, pages: list[int], enough: int) -> bool:
         """True when `pages` carry at least `enough` pieces that differ in their rider text."""
@@ -524,23 +556,28 @@ class _Riders:
 
     def _rider(self, page: int, companions: set[str]) -> frozenset[int] | None:
         """The shingles of a page's rider text, or None when it is too short to tell."""
-        rider = [k for k in self._kept(page) if k not in companions]
-        words = sum(k.count(" ") + 1 for k in rider)
-        if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * self._words(page):
+        kept, counts, page_words = self._kept(page)
+        rider = [k for k in kept if k not in companions]
+        if len(rider) == len(kept):
+            words = page_words
+        else:  # the companions on the page are fewer than the rest: count those
+            words = page_words - sum(
+                n for k, n in zip(kept, counts, strict=True) if k in companions
+            )
+        if words < self.MIN_WORDS or words < self.MIN_RIDER_SHARE * page_words:
             return None
-        return frozenset().union(*map(self._shingles, rider))
+        cached = self.block_shingles.get
+        return frozenset().union(*[cached(k) or self._shingles(k) for k in rider])
 
-    def _kept(self, page: int) -> list[str]:
-        """The page's blocks without its site's furniture."""
-        if page not in self.kept:
+    def _kept(self, page: int) -> tuple[list[str], list[int], int]:
+        """The page's blocks without its site's furniture, their word counts and their sum."""
+        found = self.kept.get(page)
+        if found is None:
             site = self.site_of[page]
-            self.kept[page] = [k for k in self.in_order[page] if (site, k) not in self.furniture]
-        return self.kept[page]
-
-    def _words(self, page: int) -> int:
-        if page not in self.words:
-            self.words[page] = sum(k.count(" ") + 1 for k in self._kept(page))
-        return self.words[page]
+            kept = [k for k in self.in_order[page] if (site, k) not in self.furniture]
+            counts = [k.count(" ") + 1 for k in kept]
+            found = self.kept[page] = (kept, counts, sum(counts))
+        return found
 
     def _shingles(self, block: str) -> frozenset[int]:
         """Hashes of a normalised block's word 5-grams (the block itself when shorter).

@@ -102,6 +102,9 @@ def restrip(store: Store, report: ClusterReport, first: bool = False) -> set[int
         ),
         cluster_of=store.cluster_memberships(),
     )
+    # Stripping takes each page's learned lines from learn(): the normaliser's cached blocks
+    # would only hold on to memory (scattered over what learning freed) for the later stages.
+    boilerplate.normalise.cache_clear()
     store.replace_boilerplate(learned.rows())
     ids = store.article_ids()
     slices = (
@@ -161,11 +164,13 @@ def _strip_rows(
     def changed() -> Iterator[tuple[int, str, list]]:
         for rows in slices:
             for row in rows:
+                raw_text = row["raw_text"] or ""
                 result = boilerplate.strip(
-                    row["raw_text"] or "",
+                    raw_text,
                     _site_patterns(store, row["site"], cache),
                     learned,
                     row["site"],
+                    learned.lines_of(row["id"], row["site"], raw_text),
                 )
                 if result.text != row["text"]:
                     changed_ids.add(row["id"])

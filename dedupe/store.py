@@ -346,6 +346,10 @@ CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
 END;
 """
 
+_FTS_HASHSIZE = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?)"
+FTS_DEFAULT_HASHSIZE = 1 << 20  # FTS5's own default
+FTS_REBUILD_HASHSIZE = 32 << 20  # a full rebuild's pending terms (bytes)
+
 
 def _select_list(columns: Iterable[str]) -> str:
     """Columns for a SELECT on articles, texts cut to MAX_TEXT_CHARS."""
@@ -793,7 +797,12 @@ class Store:
             conn.execute("DELETE FROM temp._cleaned")
             if trigger:
                 conn.execute(trigger[0])
+                # Terms gather in memory up to FTS5's hashsize before a segment is written: at its
+                # 1 MB default the rebuild writes many small segments and merges them again (a
+                # third of its work); the default is back before the transaction ends.
+                conn.execute(_FTS_HASHSIZE, [FTS_REBUILD_HASHSIZE])
                 conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+                conn.execute(_FTS_HASHSIZE, [FTS_DEFAULT_HASHSIZE])
 
     # -- learned boilerplate -------------------------------------------------------------------
 

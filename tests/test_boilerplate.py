@@ -588,3 +588,24 @@ def test_excerpts_and_relead_copies_of_one_piece_are_one_piece_in_any_order():
         articles = [(n, site, "\n".join(pages[site])) for n, site in enumerate(sites)]
         learned = learn(articles)
         assert not [p for p in shared if learned.reason(normalise(p), None)], order
+
+
+def test_strip_with_the_lines_learn_read_needs_no_normalising_and_strips_the_same():
+    pages = [
+        (i, "gazette.example", article(i, "", f"  {FOOTER.upper()} ", FOOTER)) for i in (1, 2, 3)
+    ]
+    pages += [
+        (i, f"s{i}.example", article(i, "Shared under a free licence, ask us first."))
+        for i in (4, 5, 6)
+    ]
+    learned = learn(pages)
+    assert learned.site and learned.cross
+    for article_id, site, text in pages:
+        lines = learned.lines_of(article_id, site, text)
+        assert lines and set(lines.values()) <= set(learned.site.get(site, {})) | set(learned.cross)
+        assert strip(text, PATTERNS, learned, site, lines) == strip(text, PATTERNS, learned, site)
+    # Another text or another site than learn() read: no lines, strip normalises itself.
+    assert learned.lines_of(1, "gazette.example", pages[0][2] + "\nmore") is None
+    assert learned.lines_of(1, "other.example", pages[0][2]) is None
+    assert learned.lines_of(99, "gazette.example", pages[0][2]) is None
+    assert Learned.from_rows(learned.rows()).lines_of(1, "gazette.example", pages[0][2]) is None

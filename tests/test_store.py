@@ -147,3 +147,33 @@ def test_the_articles_page_datasette_opens_first_needs_no_sort(tmp_path):
         ]
     assert "idx_articles_published" in plans[0] and "TEMP B-TREE" not in plans[0]
     assert "idx_articles_published_source" in plans[1] and "TEMP B-TREE" not in plans[1]
+
+
+def test_setting_most_texts_rebuilds_the_search_index_with_a_larger_hash_then_its_default(tmp_path):
+    store = Store(tmp_path / "x.db")
+    store.upsert_site("a.test", "A", "http://a.test/", "origin")
+    ids = [
+        store.add_article(
+            {
+                "url": f"http://a.test/{n}",
+                "site": "a.test",
+                "title": f"Piece {n}",
+                "raw_text": "r",
+                "text": f"quay notice {n} about the ferry",
+            }
+        )
+        for n in range(3)
+    ]
+    store.set_texts([(i, f"the lighthouse keeper {i}", []) for i in ids[:2]], most=True)
+
+    def search(term: str) -> list[int]:
+        sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid"
+        return [r[0] for r in store.db.execute(sql, [term]).fetchall()]
+
+    assert search("lighthouse") == ids[:2] and search("ferry") == ids[2:]
+    store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    config = dict(store.db.execute("SELECT k, v FROM articles_fts_config").fetchall())
+    assert config.get("hashsize") == 1 << 20  # FTS5's default again once rebuilt
+    assert store.db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+    ).fetchone() == (1,)
