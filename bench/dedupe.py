@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import importlib.util
 import json
 import os
 import re
@@ -599,6 +600,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.scale:
         scale(args.scale, args.add, args.db, args.seed)
         return
+    if args.whole and importlib.util.find_spec("rensa") is None:
+        sys.exit("--whole compares with rensa, which is not installed: pip install -e '.[bench]'")
     params = signatures.SignatureParams()
     if args.corpus:
         records = [json.loads(line) for line in args.corpus.open(encoding="utf-8") if line.strip()]
