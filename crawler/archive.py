@@ -240,7 +240,7 @@ def iter_records(
             next_start = position  # where the record being read starts
             damaged = None  # a record read in full whose content is broken
             try:
-                while damaged is None:
+                while True:
                     with _warcio_complaints() as complaints:
                         record = next(records, None)
                         if record is None:
@@ -257,7 +257,7 @@ def iter_records(
                     if problem:
                         report.broken.append((path.name, offset, problem))
                         damaged = offset
-                        continue
+                        break
                     yield read if isinstance(read, _Record) else (offset, read)
                 if damaged is not None:
                     # Reading on from where warcio stopped could skip records: a gzip member

@@ -165,9 +165,9 @@ def _has_holes(text: str, tree: lxml.html.HtmlElement, url: str) -> bool:
     """Whether the page shows a block the default mode could add to the precise text: a block in
     the text's own flow (beside one the text holds, under the same parent), between the first and
     the last block the text holds, missing from it, and new prose that is not a link (what
-    `_fill_holes` keeps). Bounded by paragraphs (blocks that end a sentence), not labels: the byline and
-    dateline between a kept kicker or headline and the first paragraph are no hole. Only then is
-    the default-mode pass (a third of extraction's time) run.
+    `_fill_holes` keeps). Bounded by paragraphs (blocks that end a sentence), not labels: the
+    byline and dateline between a kept kicker or headline and the first paragraph are no hole.
+    Only then is the default-mode pass (a third of extraction's time) run.
 
     Blocks are the page's text blocks and the divs that hold only inline content (pages that set
     their paragraphs as divs); the region is the single <article> or <main>, else the body."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .spread import name_matches, site_keys
+from .spread import name_matches, site_keys, site_named
 from .urls import site_id
 
 ORIGIN = "origin"
@@ -70,18 +70,23 @@ def credited_origins(
     credit others: credited at least MIN_PIECES times, and more than SOURCE_SHARE of the
     credits they take part in. credits: (site, attribution_url, attribution_name,
     canonical_url) per article; names: site -> its name, for credits that give a name only."""
-    keys = sorted((site, site_keys(site, name)) for site, name in names.items())
-    site_named: dict[str, str] = {}  # name -> the site it names, or itself when none
+    keyed = sorted((site, site_keys(site, name)) for site, name in names.items())
+    keys = dict(keyed)
+    # (name, crediting site) -> whom the name credits, as tracing reads it: another site it
+    # names, else a source outside the sites unless it names the crediting site itself
+    source: dict[tuple[str, str], str | None] = {}
     credited: Counter[str] = Counter()
     crediting: Counter[str] = Counter()
     for site, url, name, canonical in credits:
         named = {site_id(u) for u in (url, canonical) if u} - {"", site}
         if name and not named:
-            if name not in site_named:
-                found = next((s for s, k in keys if name_matches(name, k)), None)
-                site_named[name] = found or f"name:{name}"
-            if site_named[name] != site:
-                named.add(site_named[name])
+            if (name, site) not in source:
+                found = site_named(name, keyed, site)
+                if found is None and not name_matches(name, keys.get(site, set())):
+                    found = f"name:{name}"
+                source[name, site] = found
+            if source[name, site]:
+                named.add(source[name, site])
         if not named:
             continue
         crediting[site] += 1

@@ -269,6 +269,14 @@ def name_matches(name: str, keys: set[str]) -> bool:
     return any(key == k or k in key or key in k for k in keys)
 
 
+def site_named(name: str, keyed: Iterable[tuple[str, set[str]]], exclude_site: str) -> str | None:
+    """The first site of `keyed` (site, its keys) other than `exclude_site` that `name` names."""
+    for site, keys in keyed:
+        if site != exclude_site and name_matches(name, keys):
+            return site
+    return None
+
+
 @functools.lru_cache(maxsize=1 << 14)  # a member's URL is looked up several times a trace
 def _safe_clean(url: str | None) -> str | None:
     if not url:
@@ -371,10 +379,7 @@ class _Directory:
         return self.times.earliest(ids) if ids else None
 
     def site_named(self, name: str, exclude_site: str) -> str | None:
-        for site, keys in sorted(self.keys.items()):
-            if site != exclude_site and name_matches(name, keys):
-                return site
-        return None
+        return site_named(name, sorted(self.keys.items()), exclude_site)
 
     def sites_mentioned(self, block: str) -> set[str]:
         """Sites a block names; short keys are left out, they turn up inside ordinary words."""

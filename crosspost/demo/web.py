@@ -572,9 +572,9 @@ class _Planner:
 
     def _uncredited_origin(self, origins: list[Post]) -> None:
         """One piece whose origin shows no date and whose copies and excerpts, all taken from it
-        and dated, neither credit nor carry it: dates would make a copy the origin; only the origin's
-        site, where pieces start (its role, other pieces' credits), tells. Chosen without a
-        random draw, so that the rest of the web stays as it was."""
+        and dated, neither credit nor carry it: dates would make a copy the origin; only the
+        origin's site, where pieces start (its role, other pieces' credits), tells. Chosen
+        without a random draw, so that the rest of the web stays as it was."""
         members: dict[str, list[Post]] = {}
         for p in self.posts:
             members.setdefault(p.piece, []).append(p)
