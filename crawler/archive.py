@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import io
 import json
 import multiprocessing
 import os
@@ -28,7 +27,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,15 +210,6 @@ def _next_start(stream, position: int) -> int | None:
         base += len(data) - len(carry)
 
 
-@contextmanager
-def _warcio_complaints() -> Iterator[io.StringIO]:
-    """What warcio writes to stderr meanwhile: a gzip member that fails midway is written there
-    (not raised) and read as if the record ended, so it is caught to be reported as damage."""
-    caught = io.StringIO()
-    with redirect_stderr(caught):
-        yield caught
-
-
 def iter_records(
     path: Path, report: ArchiveReport, max_bytes: int
 ) -> Iterator[_Record | tuple[int, str]]:
@@ -241,19 +230,16 @@ def iter_records(
             damaged = None  # a record read in full whose content is broken
             try:
                 while True:
-                    with _warcio_complaints() as complaints:
-                        record = next(records, None)
-                        if record is None:
-                            break
-                        report.records += 1
-                        read = _read_record(record, path, offset, max_bytes)
-                        offset = records.get_record_offset()  # reads the record to its end
+                    record = next(records, None)
+                    if record is None:
+                        break
+                    report.records += 1
+                    read = _read_record(record, path, offset, max_bytes)
+                    offset = records.get_record_offset()  # reads the record to its end
                     if isinstance(read, _Record):
                         read.offset = offset
                     next_start = records.offset
-                    problem = _damage(record) or (
-                        BROKEN[zlib.error] if complaints.getvalue() else None
-                    )
+                    problem = _damage(record)
                     if problem:
                         report.broken.append((path.name, offset, problem))
                         damaged = offset

@@ -255,11 +255,9 @@ def damage_record(path: Path, record_id: str) -> None:
     path.write_bytes(data[: start + length // 2] + data[start + length :])
 
 
-def test_a_gzip_member_broken_midway_is_reported_once_and_the_records_after_it_read(
-    tmp_path, capsys
-):
-    # warcio writes such damage to stderr and reads on into the following members as if the
-    # record went on: the import reports it as its own line and reads every record after it.
+def test_a_gzip_member_broken_midway_is_reported_once_and_the_records_after_it_read(tmp_path):
+    # warcio reads on into the following members as if the record went on: the import reports
+    # it once and reads every record after it.
     import io
     import random
 
@@ -293,7 +291,6 @@ def test_a_gzip_member_broken_midway_is_reported_once_and_the_records_after_it_r
     read = list(iter_records(path, report, 10_000_000))
     assert [r.url for r in read] == ["https://example.org/0", "https://example.org/2"]
     assert [(name, offset) for name, offset, _ in report.broken] == [(path.name, starts[1])]
-    assert capsys.readouterr().err == ""
 
 
 def test_a_truncated_record_is_reported_and_the_rest_imported(archived, tmp_path):
